@@ -1,0 +1,2 @@
+namespace ResGen;
+internal static class Placeholder { }
