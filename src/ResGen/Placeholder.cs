@@ -1,2 +1,0 @@
-namespace ResGen;
-internal static class Placeholder { }
