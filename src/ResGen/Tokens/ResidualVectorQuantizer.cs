@@ -139,6 +139,23 @@ public sealed class ResidualVectorQuantizer : nn.Module
     }
 
     /// <summary>
+    /// Splits each position at <paramref name="visible"/> [..]: the summed embedding of depths
+    /// j &lt; visible (the visible prefix) and of depths j ≥ visible (the masked suffix), both [.., d_z].
+    /// </summary>
+    public (Tensor Prefix, Tensor Suffix) EmbedSplit(Tensor indices, Tensor visible)
+    {
+        CheckIndices(indices);
+        var lead = indices.shape[..^1];
+        var idx = indices.reshape(-1, cfg.Depth).clamp_min(0);
+        var offsets = torch.arange(cfg.Depth, device: idx.device) * cfg.CodebookSize;
+        var vec = codebooks.reshape(-1, cfg.CodeDim).index_select(0, (idx + offsets).reshape(-1)).reshape(-1, cfg.Depth, cfg.CodeDim);
+        var prefixMask = PrefixMask(visible.reshape(-1), cfg.Depth).unsqueeze(-1).to(vec.dtype);
+        var prefix = (vec * prefixMask).sum(1);
+        var suffix = vec.sum(1) - prefix;
+        return (prefix.reshape([.. lead, cfg.CodeDim]), suffix.reshape([.. lead, cfg.CodeDim]));
+    }
+
+    /// <summary>
     /// Summed embedding of the first <paramref name="visible"/> depths per position
     /// (<paramref name="visible"/> [..] int64, same leading shape as indices).
     /// </summary>
@@ -156,23 +173,51 @@ public sealed class ResidualVectorQuantizer : nn.Module
     /// </summary>
     public (Tensor Indices, Tensor Residual) Requantize(Tensor indices, Tensor start, Tensor target)
     {
+        var (idx, res, _) = RequantizeCore(indices, start, target, null);
+        return (idx, res);
+    }
+
+    /// <summary>
+    /// <see cref="Requantize"/>, plus the log-probability of each chosen code [.., D] under an
+    /// isotropic Gaussian of the given <paramref name="variance"/> [..] around the residual
+    /// (softmax over the codebook of −|r − c|² / 2σ²); 0 for depths that were kept.
+    /// </summary>
+    public (Tensor Indices, Tensor LogProb) RequantizeScored(Tensor indices, Tensor start, Tensor target, Tensor variance)
+    {
+        var (idx, _, logp) = RequantizeCore(indices, start, target, variance);
+        return (idx, logp!);
+    }
+
+    (Tensor Indices, Tensor Residual, Tensor? LogProb) RequantizeCore(Tensor indices, Tensor start, Tensor target, Tensor? variance)
+    {
         using var scope = torch.NewDisposeScope();
         CheckIndices(indices);
         var lead = indices.shape[..^1];
         var idx = indices.reshape(-1, cfg.Depth);
         var s = start.reshape(-1);
         var r = target.reshape(-1, cfg.CodeDim).to(ScalarType.Float32);
+        var inv = variance is null ? null : 0.5f / variance.reshape(-1, 1).to(ScalarType.Float32);
         var cols = new Tensor[cfg.Depth];
+        var logps = new Tensor[cfg.Depth];
         for (int j = 0; j < cfg.Depth; j++)
         {
             var redo = s <= j;
-            var near = Nearest(r, codebooks[j]);
+            var book = codebooks[j];
+            var dist = Distances(r, book);
+            var near = dist.argmin(1);
             cols[j] = torch.where(redo, near, idx[.., j]);
-            r = r - codebooks[j].index_select(0, near) * redo.unsqueeze(1).to(r.dtype);
+            if (inv is not null)
+            {
+                var logit = -dist * inv;
+                var lp = logit.gather(1, near.unsqueeze(1)).squeeze(1) - torch.logsumexp(logit, 1);
+                logps[j] = lp * redo.to(lp.dtype);
+            }
+            r = r - book.index_select(0, near) * redo.unsqueeze(1).to(r.dtype);
         }
-        var outIdx = torch.stack(cols, 1).reshape([.. lead, cfg.Depth]);
-        var res = r.pow(2).sum(1).reshape(lead);
-        return (outIdx.MoveToOuterDisposeScope(), res.MoveToOuterDisposeScope());
+        var outIdx = torch.stack(cols, 1).reshape([.. lead, cfg.Depth]).MoveToOuterDisposeScope();
+        var res = r.pow(2).sum(1).reshape(lead).MoveToOuterDisposeScope();
+        var outLp = inv is null ? null : torch.stack(logps, 1).reshape([.. lead, cfg.Depth]).MoveToOuterDisposeScope();
+        return (outIdx, res, outLp);
     }
 
     void CheckIndices(Tensor indices)
@@ -181,12 +226,11 @@ public sealed class ResidualVectorQuantizer : nn.Module
             throw new ArgumentException($"expected {cfg.Depth} depths in the last dimension, got shape [{string.Join(", ", indices.shape)}]");
     }
 
-    static Tensor Nearest(Tensor r, Tensor book)
-    {
-        // |r - c|^2 = |r|^2 - 2 r.c + |c|^2; |r|^2 does not change the argmin.
-        var d = book.pow(2).sum(1).unsqueeze(0) - 2 * r.matmul(book.t());
-        return d.argmin(1);
-    }
+    static Tensor Nearest(Tensor r, Tensor book) => Distances(r, book).argmin(1);
+
+    /// <summary>|r − c|² − |r|² for every vector and code [N, K] (|r|² changes neither argmin nor softmax).</summary>
+    static Tensor Distances(Tensor r, Tensor book)
+        => book.pow(2).sum(1).unsqueeze(0) - 2 * r.matmul(book.t());
 
     void EmaUpdate(int j, Tensor r, Tensor idx, Tensor? w, Generator? generator)
     {
@@ -219,6 +263,30 @@ public sealed class ResidualVectorQuantizer : nn.Module
     }
 
     /// <summary>
+    /// k-means++ seeding: each further seed is a data vector drawn with probability proportional
+    /// to its squared distance from the nearest seed so far (spreads the seeds over the clusters).
+    /// </summary>
+    Tensor KMeansPlusPlusSeeds(Tensor r, Generator? generator)
+    {
+        long n = r.shape[0];
+        int k = cfg.CodebookSize;
+        var chosen = torch.empty(k, ScalarType.Int64, device: r.device);
+        var first = torch.randint(n, [1], generator: generator).to(r.device);
+        chosen[..1].copy_(first);
+        var best = (r - r.index_select(0, first)).pow(2).sum(1);
+        for (int i = 1; i < k; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            // all-zero distances (fewer distinct vectors than codes): fall back to uniform draws
+            var weights = best + 1e-12f;
+            var next = torch.multinomial(weights.cpu(), 1, generator: generator).to(r.device);
+            chosen[i..(i + 1)].copy_(next);
+            best.copy_(best.minimum((r - r.index_select(0, next)).pow(2).sum(1)));
+        }
+        return r.index_select(0, chosen).clone();
+    }
+
+    /// <summary>
     /// Level-by-level k-means on <paramref name="z"/> [N, d_z]: depth 1 on the vectors, depth 2 on
     /// what depth 1 leaves, and so on. Sets the codebooks and their EMA statistics.
     /// </summary>
@@ -230,10 +298,7 @@ public sealed class ResidualVectorQuantizer : nn.Module
         long n = r.shape[0];
         for (int j = 0; j < cfg.Depth; j++)
         {
-            var pick = n >= cfg.CodebookSize
-                ? torch.randperm(n, generator: generator, device: r.device)[..cfg.CodebookSize]
-                : torch.randint(n, [cfg.CodebookSize], generator: generator, device: r.device);
-            var centroids = r.index_select(0, pick).clone();
+            var centroids = KMeansPlusPlusSeeds(r, generator);
             var counts = torch.zeros(cfg.CodebookSize, device: r.device);
             for (int it = 0; it < cfg.KMeansIterations; it++)
             {

@@ -1,0 +1,44 @@
+using System.Globalization;
+
+namespace ResGen.Generation;
+
+/// <summary>Everything that steers one sampling run; printed with every sample set.</summary>
+public sealed record SamplerSettings
+{
+    /// <summary>Sampling steps T (one network call each, two passes with guidance), independent of depth.</summary>
+    public int Steps { get; init; } = 16;
+    /// <summary>Classifier-free guidance scale w: guided = cond + w·(cond − uncond); 0 = conditional only.</summary>
+    public float Guidance { get; init; } = 2f;
+    /// <summary>How w moves over the steps: "constant", or "linear" (w times the share already revealed).</summary>
+    public string GuidanceSchedule { get; init; } = "constant";
+    /// <summary>Nucleus (top-p) filter on the mixture components before one is drawn.</summary>
+    public float TopP { get; init; } = 0.9f;
+    /// <summary>Initial temperature of the Gumbel noise added to confidences; anneals linearly to 0.</summary>
+    public float Temperature { get; init; } = 1f;
+    /// <summary>0: use the chosen component's mean; s &gt; 0: draw from it with its scale times s.</summary>
+    public float DrawScale { get; init; } = 0f;
+    /// <summary>Mask schedule γ for the number of tokens left masked after each step.</summary>
+    public string Schedule { get; init; } = "cosine";
+
+    public void Validate()
+    {
+        if (Steps < 1) throw new UserErrorException($"steps must be at least 1, got {Steps}.");
+        if (Guidance < 0 || float.IsNaN(Guidance)) throw new UserErrorException($"guidance scale must be >= 0, got {Guidance}.");
+        if (GuidanceSchedule is not ("constant" or "linear"))
+            throw new UserErrorException($"guidance schedule must be constant or linear, got '{GuidanceSchedule}'.");
+        if (!(TopP > 0 && TopP <= 1)) throw new UserErrorException($"top-p must be in (0, 1], got {TopP}.");
+        if (Temperature < 0 || float.IsNaN(Temperature)) throw new UserErrorException($"temperature must be >= 0, got {Temperature}.");
+        if (DrawScale < 0 || float.IsNaN(DrawScale)) throw new UserErrorException($"draw scale must be >= 0, got {DrawScale}.");
+        MaskSchedule.Check(Schedule);
+    }
+
+    /// <summary>Guidance scale at step t (1-based) given the share of tokens revealed before it.</summary>
+    public float GuidanceAt(double revealedShare)
+        => GuidanceSchedule == "linear" ? (float)(Guidance * revealedShare) : Guidance;
+
+    /// <summary>Confidence-noise temperature at step t of T: linear from Temperature to 0.</summary>
+    public float TemperatureAt(int t) => Temperature * (1f - (float)t / Steps);
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} schedule={Schedule}");
+}
