@@ -1,0 +1,77 @@
+using ResGen.Generation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResGen.Tests.Generation;
+
+[Collection(TorchCollection.Name)]
+public sealed class MaskingTests
+{
+    static double LogChoose(int n, int k)
+    {
+        double s = 0;
+        for (int i = 1; i <= k; i++) s += Math.Log(n - k + i) - Math.Log(i);
+        return s;
+    }
+
+    [Fact]
+    public void CountsPerPositionFollowTheHypergeometricLaw()
+    {
+        // L = 6 positions × D = 4 depths, n = 9 masked cells; k at one position ~ Hypergeometric(24, 4, 9).
+        const int l = 6, d = 4, n = 9, draws = 20000;
+        var k = DepthMasking.HypergeometricCounts(torch.full(draws, n, ScalarType.Int64), l, d, new Generator(1));
+        Assert.True((k.sum(1) == n).all().item<bool>(), "counts must add up to n");
+        var observed = new double[d + 1];
+        foreach (var v in k[.., 2].data<long>()) observed[v]++;
+        double chi2 = 0;
+        int bins = 0;
+        for (int x = 0; x <= d; x++)
+        {
+            double p = Math.Exp(LogChoose(d, x) + LogChoose(l * d - d, n - x) - LogChoose(l * d, n));
+            double expected = p * draws;
+            if (expected < 5) continue;
+            chi2 += Math.Pow(observed[x] - expected, 2) / expected;
+            bins++;
+        }
+        // 99.9% quantile of chi-square with (bins-1) <= 4 degrees of freedom is 18.47
+        Assert.True(chi2 < 18.47, $"chi-square {chi2:F2} over {bins} bins");
+    }
+
+    [Fact]
+    public void MasksAreTopAligned()
+    {
+        var k = DepthMasking.SampleCounts(64, 7, 8, "cosine", new Generator(2));
+        var mask = DepthMasking.MaskFromCounts(k, 8);
+        Assert.True((mask.sum(-1) == k).all().item<bool>());
+        // once a depth is masked, every finer depth is masked too
+        var m = mask.to(ScalarType.Int64);
+        Assert.True((m[.., .., 1..] >= m[.., .., ..^1]).all().item<bool>());
+    }
+
+    [Fact]
+    public void TrainingCountsFollowTheSchedule()
+    {
+        Assert.Equal(392, MaskSchedule.TrainingCount("cosine", 0.0, 392));
+        Assert.Equal(1, MaskSchedule.TrainingCount("cosine", 0.9999999, 392));
+        Assert.Equal((int)Math.Ceiling(Math.Cos(Math.PI / 4) * 392), MaskSchedule.TrainingCount("cosine", 0.5, 392));
+        Assert.Equal(196, MaskSchedule.TrainingCount("linear", 0.5, 392));
+    }
+
+    [Theory]
+    [InlineData("cosine", 16, 392)]
+    [InlineData("linear", 8, 49)]
+    [InlineData("cubic", 49, 49)]
+    [InlineData("sqrt", 1, 10)]
+    public void SamplingCountsFallStrictlyToZero(string schedule, int steps, int total)
+    {
+        var c = MaskSchedule.SamplingCounts(schedule, steps, total);
+        Assert.Equal(steps, c.Length);
+        Assert.Equal(0, c[^1]);
+        int prev = total;
+        foreach (var n in c) { Assert.True(n < prev, $"{n} after {prev}"); prev = n; }
+    }
+
+    [Fact]
+    public void UnknownScheduleIsAUserError()
+        => Assert.Throws<UserErrorException>(() => MaskSchedule.Gamma("zigzag", 0.5));
+}

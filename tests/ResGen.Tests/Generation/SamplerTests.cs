@@ -1,0 +1,141 @@
+using ResGen.Generation;
+using ResGen.Tokens;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResGen.Tests.Generation;
+
+[Collection(TorchCollection.Name)]
+public sealed class SamplerTests
+{
+    const int L = 6, D = 4, K = 8, Dz = 4, M = 3, Classes = 2;
+
+    static ResidualVectorQuantizer Quantizer()
+    {
+        var rvq = new ResidualVectorQuantizer(new RvqConfig { Depth = D, CodebookSize = K, CodeDim = Dz });
+        using (torch.no_grad())
+        {
+            var g = new Generator(3);
+            for (int j = 0; j < D; j++) rvq.Codebooks[j].copy_(torch.randn(K, Dz, generator: g) * MathF.Pow(0.3f, j));
+        }
+        rvq.eval();
+        return rvq;
+    }
+
+    /// <summary>A network that ignores nothing it is given: its output depends on the visible sum, k and the class.</summary>
+    sealed class FakeNetwork
+    {
+        public int Calls;
+        public readonly List<long> Batches = [];
+        public MixtureParams Forward(Tensor visibleSum, Tensor masked, Tensor labels)
+        {
+            Calls++;
+            Batches.Add(labels.shape[0]);
+            long b = labels.shape[0];
+            var basis = torch.linspace(-1, 1, M * Dz).reshape(1, 1, M, Dz);
+            var means = basis * (1 + labels.to(ScalarType.Float32).reshape(b, 1, 1, 1)) + 0.1f * visibleSum.unsqueeze(2);
+            var logits = torch.stack([masked.to(ScalarType.Float32) * 0.1f, torch.zeros(b, L), labels.to(ScalarType.Float32).reshape(b, 1).expand(b, L)], -1);
+            return new MixtureParams(logits, means, torch.full(b, L, M, Dz, -1f));
+        }
+    }
+
+    static (SampleResult, FakeNetwork) Run(SamplerSettings s, ulong seed, KnownTokens? known = null, bool keep = true)
+    {
+        var net = new FakeNetwork();
+        var sampler = new Sampler(net.Forward, Quantizer(), Classes, L);
+        var labels = torch.tensor(new long[] { 0, 1, 1 });
+        return (sampler.Sample(s, labels, new Generator(seed), known, keep), net);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(24)]
+    public void UnmasksEverythingInExactlyTSteps(int steps)
+    {
+        var s = new SamplerSettings { Steps = steps, Guidance = 0 };
+        var (r, net) = Run(s, 1);
+        Assert.Equal(steps, net.Calls);
+        Assert.Equal(steps, r.NetworkCalls);
+        Assert.Equal(steps, r.Steps.Count);
+        var expected = MaskSchedule.SamplingCounts("cosine", steps, L * D);
+        long prevMasked = L * D;
+        for (int t = 0; t < steps; t++)
+        {
+            var masked = (D - r.Steps[t].Visible).sum(1);
+            Assert.True((masked == expected[t]).all().item<bool>(), $"step {t + 1}: masked {masked[0].item<long>()} expected {expected[t]}");
+            Assert.True(masked.max().item<long>() < prevMasked);
+            prevMasked = masked.max().item<long>();
+        }
+        Assert.True((r.Steps[^1].Visible == D).all().item<bool>());
+        Assert.True(r.Indices.min().item<long>() >= 0 && r.Indices.max().item<long>() < K);
+    }
+
+    [Fact]
+    public void RevealedTokensAreNeverRemaskedOrChanged()
+    {
+        var (r, _) = Run(new SamplerSettings { Steps = 8, Guidance = 0 }, 2);
+        for (int t = 1; t < r.Steps.Count; t++)
+        {
+            var before = r.Steps[t - 1];
+            var after = r.Steps[t];
+            Assert.True((after.Visible >= before.Visible).all().item<bool>());
+            var wasVisible = torch.arange(D) < before.Visible.unsqueeze(-1);
+            Assert.True((after.Indices.masked_select(wasVisible) == before.Indices.masked_select(wasVisible)).all().item<bool>());
+        }
+    }
+
+    [Fact]
+    public void KnownTokensAreKept()
+    {
+        var g = new Generator(4);
+        var knownIdx = torch.randint(K, [3, L, D], generator: g);
+        var depths = torch.tensor(new long[] { 4, 0, 2, 1, 3, 0, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 1 }).reshape(3, L);
+        var (r, _) = Run(new SamplerSettings { Steps = 4, Guidance = 1 }, 5, new KnownTokens(knownIdx, depths));
+        var knownMask = torch.arange(D) < depths.unsqueeze(-1);
+        foreach (var step in r.Steps)
+        {
+            Assert.True((step.Indices.masked_select(knownMask) == knownIdx.masked_select(knownMask)).all().item<bool>());
+            Assert.True((step.Visible >= depths).all().item<bool>());
+        }
+        Assert.True((r.Steps[^1].Visible == D).all().item<bool>());
+    }
+
+    [Fact]
+    public void SameSeedSameSamplesOtherSeedOtherSamples()
+    {
+        var s = new SamplerSettings { Steps = 6, Guidance = 1.5f, DrawScale = 1f };
+        var (a, _) = Run(s, 7);
+        var (b, _) = Run(s, 7);
+        var (c, _) = Run(s, 8);
+        TensorAssert.Equal(a.Indices, b.Indices);
+        Assert.False(a.Indices.eq(c.Indices).all().item<bool>());
+    }
+
+    [Fact]
+    public void GuidanceRunsAnUnconditionalPassAndScaleZeroIsTheConditionalPass()
+    {
+        var (r, net) = Run(new SamplerSettings { Steps = 3, Guidance = 2 }, 9);
+        Assert.Equal(6, r.NetworkPasses);
+        Assert.All(net.Batches, n => Assert.Equal(6L, n));     // cond + uncond in one batch
+
+        var f = new FakeNetwork();
+        var x = torch.randn(3, L, Dz);
+        var k = torch.full(3, L, 2L);
+        var cond = f.Forward(x, k, torch.tensor(new long[] { 0, 1, 1 }));
+        var uncond = f.Forward(x, k, torch.full(3, (long)Classes));
+        var g0 = Sampler.Guide(cond, uncond, 0);
+        TensorAssert.Equal(cond.Logits, g0.Logits);
+        TensorAssert.Equal(cond.Means, g0.Means);
+        var g2 = Sampler.Guide(cond, uncond, 2);
+        Assert.True(torch.allclose(g2.Means, cond.Means + 2 * (cond.Means - uncond.Means)));
+
+        var (zero, net0) = Run(new SamplerSettings { Steps = 3, Guidance = 0 }, 9);
+        Assert.Equal(3, zero.NetworkPasses);
+        Assert.All(net0.Batches, n => Assert.Equal(3L, n));
+    }
+
+    [Fact]
+    public void TooManyStepsIsAUserError()
+        => Assert.Throws<UserErrorException>(() => Run(new SamplerSettings { Steps = L * D + 1 }, 1));
+}
