@@ -1,0 +1,1 @@
+[CollectionDefinition("torch", DisableParallelization = true)] public sealed class TorchCollection { }
