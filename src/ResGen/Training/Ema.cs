@@ -143,11 +143,11 @@ public sealed class Ema : IDisposable
         return new Restore(this, backup);
     }
 
-    /// <summary>The average keyed <c>ema.NAME</c> per parameter plus <c>ema_updates</c> (0-d int64); views registered in the caller's scope.</summary>
+    /// <summary>The average keyed <c>weights.NAME</c> per parameter plus <c>updates</c> (0-d int64); views registered in the caller's scope.</summary>
     public Dictionary<string, Tensor> StateDict()
     {
-        var state = _slots.ToDictionary(s => "ema." + s.Name, s => FlatParameters.SlotView(_shadow, s), StringComparer.Ordinal);
-        state["ema_updates"] = torch.tensor(UpdateCount, dtype: ScalarType.Int64);
+        var state = _slots.ToDictionary(s => "weights." + s.Name, s => FlatParameters.SlotView(_shadow, s), StringComparer.Ordinal);
+        state["updates"] = torch.tensor(UpdateCount, dtype: ScalarType.Int64);
         return state;
     }
 
@@ -155,8 +155,8 @@ public sealed class Ema : IDisposable
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var expected = _slots.ToDictionary(s => "ema." + s.Name, s => s.Shape, StringComparer.Ordinal);
-        expected["ema_updates"] = [];
+        var expected = _slots.ToDictionary(s => "weights." + s.Name, s => s.Shape, StringComparer.Ordinal);
+        expected["updates"] = [];
         var diff = StateDictDiff.Compare(state.ToDictionary(kv => kv.Key, kv => kv.Value.shape), expected);
         if (!diff.IsMatch)
         {
@@ -167,10 +167,10 @@ public sealed class Ema : IDisposable
         using var noGrad = torch.no_grad();
         foreach (var slot in _slots)
         {
-            FlatParameters.SlotView(_shadow, slot).copy_(state["ema." + slot.Name]);
+            FlatParameters.SlotView(_shadow, slot).copy_(state["weights." + slot.Name]);
         }
 
-        UpdateCount = state["ema_updates"].to_type(ScalarType.Int64).item<long>();
+        UpdateCount = state["updates"].to_type(ScalarType.Int64).item<long>();
     }
 
     /// <summary>Releases the average.</summary>

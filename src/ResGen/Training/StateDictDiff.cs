@@ -36,7 +36,7 @@ public sealed class StateDictDiff
         var unexpected = source.Keys.Where(k => !target.ContainsKey(k)).ToList();
         var mismatched = target
             .Where(kv => source.TryGetValue(kv.Key, out var s) && !s.SequenceEqual(kv.Value))
-            .Select(kv => $"{kv.Key} ({Shape(source[kv.Key])} vs {Shape(kv.Value)})")
+            .Select(kv => $"{kv.Key} (got {Shape(source[kv.Key])}, expected {Shape(kv.Value)})")
             .ToList();
         return new StateDictDiff(missing, unexpected, mismatched);
     }

@@ -161,6 +161,6 @@ public sealed class EmaTests
 
         using var other = new Ema(new TinyMlp(depth: 1));
         var e = Assert.Throws<UserErrorException>(() => other.LoadStateDict(emaA.StateDict()));
-        Assert.Contains("unexpected ema.blocks.1", e.Message);
+        Assert.Contains("unexpected weights.blocks.1", e.Message);
     }
 }
