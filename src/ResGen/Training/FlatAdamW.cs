@@ -21,6 +21,7 @@ public sealed class FlatAdamW : IDisposable
     private readonly Tensor _expAvg;
     private readonly Tensor _expAvgSq;
     private readonly Tensor? _master;
+    private readonly Tensor _oneMinusBeta1;
 
     /// <summary>Binds <paramref name="module"/>'s trainable parameters to a flat buffer and creates zeroed moments.</summary>
     public FlatAdamW(nn.Module module, FlatAdamWOptions? options = null)
@@ -40,6 +41,7 @@ public sealed class FlatAdamW : IDisposable
         _master = lowPrecision ? Parameters.Data.to_type(ScalarType.Float32).DetachFromDisposeScope() : null;
         _expAvg = torch.zeros_like(Master).DetachFromDisposeScope();
         _expAvgSq = torch.zeros_like(Master).DetachFromDisposeScope();
+        _oneMinusBeta1 = torch.tensor(1 - Options.Beta1, dtype: Master.dtype).DetachFromDisposeScope();
     }
 
     /// <summary>The options given at construction (the learning rate may since have changed).</summary>
@@ -124,12 +126,14 @@ public sealed class FlatAdamW : IDisposable
             weights.narrow(0, 0, Parameters.DecayCount).mul_(1 - lr * Options.WeightDecay);
         }
 
+        // Same update as torch.optim.AdamW, with the second-moment bias correction folded into the
+        // step size and eps: m / (sqrt(v) / sqrt(bc2) + eps) == sqrt(bc2) * m / (sqrt(v) + eps * sqrt(bc2)).
         var biasCorrection1 = 1 - Math.Pow(beta1, StepCount);
-        var biasCorrection2 = 1 - Math.Pow(beta2, StepCount);
-        _expAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
+        var biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(beta2, StepCount));
+        _expAvg.lerp_(grad, _oneMinusBeta1);
         _expAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
-        var denom = _expAvgSq.sqrt().div_(Math.Sqrt(biasCorrection2)).add_(Options.Eps);
-        weights.addcdiv_(_expAvg, denom, value: -lr / biasCorrection1);
+        var denom = _expAvgSq.sqrt().add_(Options.Eps * biasCorrection2Sqrt);
+        weights.addcdiv_(_expAvg, denom, value: -lr * biasCorrection2Sqrt / biasCorrection1);
 
         if (_master is not null)
         {
@@ -152,6 +156,7 @@ public sealed class FlatAdamW : IDisposable
     {
         _expAvg.Dispose();
         _expAvgSq.Dispose();
+        _oneMinusBeta1.Dispose();
         _master?.Dispose();
         Parameters.Dispose();
     }
