@@ -5,7 +5,7 @@ namespace ResGen.Training;
 
 /// <summary>
 /// AdamW over one flat buffer: the module's trainable parameters are bound to views of a single
-/// tensor (see <see cref="FlatParameters"/>), so a step is about nine large tensor operations no
+/// tensor (see <see cref="FlatParameters"/>), so a step is about seven large tensor operations no
 /// matter how many parameters the model has. The update matches <c>torch.optim.AdamW</c> with
 /// weight decay applied only to the parameters chosen by <see cref="FlatAdamWOptions.DecayFilter"/>.
 /// </summary>
@@ -15,6 +15,8 @@ namespace ResGen.Training;
 /// flat buffer (one cast). For float32 or float64 models the model buffer is the master.</para>
 /// <para>Unlike the stock optimizer, a parameter that received no gradient this step still gets its
 /// moments decayed and a (momentum) update, because its gradient is zero rather than missing.</para>
+/// <para>Clear gradients with <see cref="ZeroGrad"/>, not <c>Module.zero_grad()</c> (which sets them to
+/// null and detaches them from the flat buffer), and do not move or cast the module afterwards.</para>
 /// </remarks>
 public sealed class FlatAdamW : IDisposable
 {
@@ -123,17 +125,23 @@ public sealed class FlatAdamW : IDisposable
 
         if (Options.WeightDecay > 0 && lr > 0 && Parameters.DecayCount > 0)
         {
-            weights.narrow(0, 0, Parameters.DecayCount).mul_(1 - lr * Options.WeightDecay);
+            using var keep = (1 - lr * Options.WeightDecay).ToScalar();
+            weights.narrow(0, 0, Parameters.DecayCount).mul_(keep);
         }
 
         // Same update as torch.optim.AdamW, with the second-moment bias correction folded into the
         // step size and eps: m / (sqrt(v) / sqrt(bc2) + eps) == sqrt(bc2) * m / (sqrt(v) + eps * sqrt(bc2)).
+        // Scalars are disposed here rather than left to the finalizer.
         var biasCorrection1 = 1 - Math.Pow(beta1, StepCount);
         var biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(beta2, StepCount));
+        using var beta2Scalar = beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - beta2).ToScalar();
+        using var epsScalar = (Options.Eps * biasCorrection2Sqrt).ToScalar();
+        using var stepSize = (-lr * biasCorrection2Sqrt / biasCorrection1).ToScalar();
         _expAvg.lerp_(grad, _oneMinusBeta1);
-        _expAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
-        var denom = _expAvgSq.sqrt().add_(Options.Eps * biasCorrection2Sqrt);
-        weights.addcdiv_(_expAvg, denom, value: -lr * biasCorrection2Sqrt / biasCorrection1);
+        _expAvgSq.mul_(beta2Scalar).addcmul_(grad, grad, value: oneMinusBeta2);
+        var denom = _expAvgSq.sqrt().add_(epsScalar);
+        weights.addcdiv_(_expAvg, denom, value: stepSize);
 
         if (_master is not null)
         {
