@@ -1,0 +1,152 @@
+using System.Text;
+using System.Text.Json;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace ResGen.Training;
+
+/// <summary>One tensor entry of a safetensors header.</summary>
+/// <param name="DType">The safetensors dtype name, e.g. <c>F32</c>.</param>
+/// <param name="Shape">The tensor's shape.</param>
+/// <param name="Begin">Start of its bytes, relative to the end of the header.</param>
+/// <param name="End">End (exclusive) of its bytes.</param>
+public sealed record SafetensorsEntry(string DType, long[] Shape, long Begin, long End);
+
+/// <summary>
+/// Validated reading and atomic writing of safetensors files. Reading checks the header length,
+/// the JSON header and that the file is exactly as long as the data the header describes, so a
+/// truncated or corrupt file is reported before any tensor is touched.
+/// </summary>
+public static class SafetensorsFile
+{
+    private const long MaxHeaderBytes = 100L * 1024 * 1024;
+
+    private static readonly Dictionary<string, int> ElementSizes = new(StringComparer.Ordinal)
+    {
+        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4,
+        ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
+    };
+
+    /// <summary>Reads and checks the header of <paramref name="path"/>; throws <see cref="UserErrorException"/> naming <paramref name="what"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="what">How messages name the file, e.g. <c>checkpoint 'a.safetensors'</c>.</param>
+    public static IReadOnlyDictionary<string, SafetensorsEntry> ReadIndex(string path, string what)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(what);
+        if (!File.Exists(path))
+        {
+            throw new UserErrorException($"{Capital(what)} does not exist.");
+        }
+
+        using var stream = File.OpenRead(path);
+        var fileLength = stream.Length;
+        Span<byte> lengthBytes = stackalloc byte[8];
+        if (fileLength < 8 || stream.ReadAtLeast(lengthBytes, 8, throwOnEndOfStream: false) < 8)
+        {
+            throw Corrupt(what, $"the file is {fileLength} bytes, too short for the 8-byte header length");
+        }
+
+        var headerLength = BitConverter.ToUInt64(lengthBytes);
+        if (headerLength == 0 || headerLength > MaxHeaderBytes || (long)headerLength > fileLength - 8)
+        {
+            throw Corrupt(what, $"the header length {headerLength} does not fit in a file of {fileLength} bytes");
+        }
+
+        var header = new byte[headerLength];
+        stream.ReadExactly(header);
+        var index = ParseHeader(header, what);
+        var dataEnd = index.Values.Select(e => e.End).DefaultIfEmpty(0).Max();
+        var expectedLength = 8 + (long)headerLength + dataEnd;
+        if (expectedLength != fileLength)
+        {
+            throw Corrupt(what, $"the header describes {expectedLength} bytes but the file has {fileLength}");
+        }
+
+        return index;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="tensors"/> to a fresh temporary file next to <paramref name="path"/> and
+    /// renames it over <paramref name="path"/>, so readers never see a partial file.
+    /// </summary>
+    public static void WriteAtomic(string path, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(tensors);
+        using var scope = NewDisposeScope();
+        var ready = tensors.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous(), StringComparer.Ordinal);
+        AtomicFile.Write(path, stream => Safetensors.SaveStateDict(stream, ready, leaveOpen: true));
+    }
+
+    /// <summary>Loads all tensors of a file checked by <see cref="ReadIndex"/>; they are registered in the current dispose scope.</summary>
+    public static Dictionary<string, Tensor> Load(string path, string what)
+    {
+        ReadIndex(path, what);
+        return Safetensors.LoadStateDict(path);
+    }
+
+    private static Dictionary<string, SafetensorsEntry> ParseHeader(byte[] header, string what)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(header);
+        }
+        catch (JsonException e)
+        {
+            throw Corrupt(what, $"the header is not valid JSON ({e.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.')})", e);
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw Corrupt(what, "the header is not a JSON object");
+            }
+
+            var index = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Name != "__metadata__")
+                {
+                    index[property.Name] = ParseEntry(property, what);
+                }
+            }
+
+            return index;
+        }
+    }
+
+    private static SafetensorsEntry ParseEntry(JsonProperty property, string what)
+    {
+        try
+        {
+            var e = property.Value;
+            var dtype = e.GetProperty("dtype").GetString() ?? "";
+            var shape = e.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
+            var offsets = e.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
+            if (!ElementSizes.TryGetValue(dtype, out var size))
+            {
+                throw Corrupt(what, $"tensor '{property.Name}' has unknown dtype '{dtype}'");
+            }
+
+            var bytes = shape.Aggregate(1L, (a, b) => b < 0 ? -1 : a * b) * size;
+            if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] - offsets[0] != bytes || bytes < 0)
+            {
+                throw Corrupt(what, $"tensor '{property.Name}' has data offsets [{string.Join(", ", offsets)}] that do not fit its shape {StateDictDiff.Shape(shape)} and dtype {dtype}");
+            }
+
+            return new SafetensorsEntry(dtype, shape, offsets[0], offsets[1]);
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw Corrupt(what, $"tensor '{property.Name}' lacks a valid dtype, shape or data_offsets", ex);
+        }
+    }
+
+    private static UserErrorException Corrupt(string what, string detail, Exception? inner = null) =>
+        new($"{Capital(what)} is truncated or corrupt: {detail}.", inner);
+
+    private static string Capital(string what) => what.Length == 0 ? what : char.ToUpperInvariant(what[0]) + what[1..];
+}
