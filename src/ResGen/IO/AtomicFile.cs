@@ -41,6 +41,17 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Atomically writes <paramref name="text"/> as UTF-8 (without a byte-order mark).</summary>
+    public static void WriteText(string path, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
+            writer.Write(text);
+        });
+    }
+
     private static void TryDelete(string path)
     {
         try

@@ -1,3 +1,4 @@
+using ResGen.IO;
 using System.Reflection;
 using ResGen.Config;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using ResGen.IO;
 using System.Text;
 using System.Text.Json;
 using TorchSharp.PyBridge;
