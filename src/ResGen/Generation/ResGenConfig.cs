@@ -47,6 +47,7 @@ public sealed record TokenGridShape
     public int Depth { get; init; } = 8;
     public int CodebookSize { get; init; } = 256;
     public int CodeDim { get; init; } = 32;
+    [System.Text.Json.Serialization.JsonIgnore]
     public int Positions => GridHeight * GridWidth;
 
     public void Validate()

@@ -1,11 +1,9 @@
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using ResGen.Training;
 
 namespace ResGen.Generation;
-
-/// <summary>Named parts of a generator's training loss (scalars; no host synchronisation).</summary>
-public sealed record LossBreakdown(Tensor Loss, IReadOnlyList<(string Name, Tensor Value)> Parts);
 
 /// <summary>
 /// ResGen's objective on positions with masked tokens: the mixture negative log-likelihood of the

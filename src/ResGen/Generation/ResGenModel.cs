@@ -1,5 +1,6 @@
 using TorchSharp;
 using ResGen.Tokens;
+using ResGen.Training;
 using static TorchSharp.torch;
 
 namespace ResGen.Generation;

@@ -19,6 +19,7 @@ public sealed record ImageTokenizerConfig
     public int ResBlocks { get; init; } = 1;
 
     /// <summary>Positions per side of the latent grid.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int GridSize => ImageSize / Downsample;
 
     public void Validate()

@@ -230,7 +230,7 @@ public sealed class ResidualVectorQuantizer : nn.Module
 
     /// <summary>|r − c|² − |r|² for every vector and code [N, K] (|r|² changes neither argmin nor softmax).</summary>
     static Tensor Distances(Tensor r, Tensor book)
-        => book.pow(2).sum(1).unsqueeze(0) - 2 * r.matmul(book.t());
+        => torch.addmm(book.pow(2).sum(1).unsqueeze(0), r, book.t(), beta: 1, alpha: -2);
 
     void EmaUpdate(int j, Tensor r, Tensor idx, Tensor? w, Generator? generator)
     {
@@ -271,7 +271,7 @@ public sealed class ResidualVectorQuantizer : nn.Module
         long n = r.shape[0];
         int k = cfg.CodebookSize;
         var chosen = torch.empty(k, ScalarType.Int64, device: r.device);
-        var first = torch.randint(n, [1], generator: generator).to(r.device);
+        var first = torch.randint(n, [1], generator: generator, device: r.device);
         chosen[..1].copy_(first);
         var best = (r - r.index_select(0, first)).pow(2).sum(1);
         for (int i = 1; i < k; i++)
@@ -279,7 +279,7 @@ public sealed class ResidualVectorQuantizer : nn.Module
             using var scope = torch.NewDisposeScope();
             // all-zero distances (fewer distinct vectors than codes): fall back to uniform draws
             var weights = best + 1e-12f;
-            var next = torch.multinomial(weights.cpu(), 1, generator: generator).to(r.device);
+            var next = torch.multinomial(weights, 1, generator: generator);
             chosen[i..(i + 1)].copy_(next);
             best.copy_(best.minimum((r - r.index_select(0, next)).pow(2).sum(1)));
         }

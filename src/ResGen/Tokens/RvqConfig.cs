@@ -18,7 +18,7 @@ public sealed record RvqConfig
     /// <summary>A code whose EMA count per batch falls below this is restarted from a batch vector (0 = never).</summary>
     public float DeadCodeThreshold { get; init; } = 1f;
     /// <summary>Probability that a training example uses a random number of depths 1..D (quantizer dropout).</summary>
-    public float DropoutProbability { get; init; } = 0.5f;
+    public float DropoutProbability { get; init; } = 0.25f;
 
     public void Validate()
     {

@@ -1,0 +1,187 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ResGen.Config;
+using ResGen.Data;
+using ResGen.Evaluation;
+using ResGen.Imaging;
+using ResGen.IO;
+using ResGen.Tokens;
+using ResGen.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResGen.Cli.Commands;
+
+/// <summary>`resgen tokenizer train|eval|encode`.</summary>
+public static class TokenizerCommands
+{
+    public const string DefaultCheckpoint = "models/tokenizer";
+
+    public static Command Create()
+    {
+        var cmd = new Command("tokenizer", "Train, evaluate and apply the RVQ image tokenizer.");
+        cmd.Subcommands.Add(Train());
+        cmd.Subcommands.Add(Eval());
+        cmd.Subcommands.Add(Encode());
+        return cmd;
+    }
+
+    static Option<string> CheckpointOption() => new("--checkpoint")
+    {
+        Description = $"Tokenizer checkpoint (NAME, NAME.safetensors or NAME.json; default: {DefaultCheckpoint}, the shipped one).",
+        DefaultValueFactory = _ => DefaultCheckpoint,
+        HelpName = "PATH",
+    };
+
+    static Option<int?> LimitOption(string what) => new("--limit")
+    {
+        Description = $"Use only the first N images of {what}.",
+        HelpName = "N",
+    };
+
+    static Command Train()
+    {
+        var config = CommonOptions.Config("tokenizer");
+        var set = CommonOptions.Set();
+        var data = CommonOptions.Data();
+        var output = new Option<string>("--out") { Description = "Run folder: checkpoints (last.*, model.*), metrics.jsonl, loss plot.", DefaultValueFactory = _ => "runs/tokenizer", HelpName = "DIR" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
+        var limit = LimitOption("the training split");
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("train", "Train an RVQ image tokenizer on Fashion-MNIST (progress bar and one parsable log line per interval).")
+            { config, set, data, output, resume, limit, device, threads };
+        cmd.SetAction(pr =>
+        {
+            var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
+            string outDir = pr.GetValue(output)!;
+            var sets = pr.GetValue(set) ?? [];
+            bool isResume = pr.GetValue(resume);
+            var cfg = LoadConfig(pr.GetValue(config), sets, isResume ? Path.Combine(outDir, "last") : null);
+            var train = FashionMnist.Load("train", pr.GetValue(data), pr.GetValue(limit));
+            var test = FashionMnist.Load("test", pr.GetValue(data));
+            torch.manual_seed(cfg.Train.Seed);
+            var tok = cfg.Build();
+            tok.to(dev);
+            Console.WriteLine($"tokenizer: {Describe(cfg)}; {CountParameters(tok):N0} parameters; {train.Count} training images; device {dev}");
+            var eval = ConsoleProgress.RunTraining("tokenizer", cfg.Train.Steps, (progress, log) =>
+                TokenizerTraining.Run(cfg, tok, train, test, outDir, isResume, dev, log, progress));
+            MetricsFile.Plot(Path.Combine(outDir, TrainLog.MetricsFileName), Path.Combine(outDir, "loss.png"), "tokenizer training", ["rec", "commit"], logY: true, yLabel: "loss");
+            Console.WriteLine($"done: {string.Join(", ", eval.Select(m => $"{m.Name} {m.FormattedValue}"))}");
+            Console.WriteLine($"model: {Path.Combine(outDir, "model")}.safetensors (+ .json); loss curve: {Path.Combine(outDir, "loss.png")}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command Eval()
+    {
+        var checkpoint = CheckpointOption();
+        var data = CommonOptions.Data();
+        var limit = LimitOption("the test split");
+        var outDir = new Option<string>("--out-dir") { Description = "Where the report (JSON), the reconstruction grid and the PSNR plot go.", DefaultValueFactory = _ => "runs/tokenizer-eval", HelpName = "DIR" };
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("eval", "Test-split MSE and PSNR for every depth prefix 1..D, per-level code usage and perplexity, a PNG grid of originals vs reconstructions.")
+            { checkpoint, data, limit, outDir, device, threads };
+        cmd.SetAction(pr =>
+        {
+            var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
+            var (tok, cfg, hash) = TokenizerCheckpoint.Load(pr.GetValue(checkpoint)!, dev);
+            var test = FashionMnist.Load("test", pr.GetValue(data), pr.GetValue(limit));
+            var report = ConsoleProgress.Run("evaluating", 1.0, (p, _) => TokenizerEvaluation.Run(tok, test, device: dev, progress: p));
+            string dir = pr.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            Console.WriteLine($"tokenizer {pr.GetValue(checkpoint)} ({Describe(cfg)}, config {hash}) on {report.Images} test images");
+            Console.WriteLine("depth   MSE[0,1]    PSNR dB");
+            foreach (var d in report.Depths) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{d.Depth,5}   {d.Mse,9:0.000000}   {d.Psnr,7:0.00}"));
+            Console.WriteLine("level   usage   perplexity");
+            foreach (var l in report.Levels) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{l.Level,5}   {l.UsedFraction * 100,5:0.0}%   {l.Perplexity,10:0.0}"));
+            AtomicFile.WriteText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(report, ReportJson));
+            new LinePlot("tokenizer: PSNR vs depth", "depths decoded", "PSNR (dB)")
+                .Add("test PSNR", report.Depths.Select(d => (double)d.Depth).ToList(), report.Depths.Select(d => d.Psnr).ToList())
+                .Save(Path.Combine(dir, "psnr_vs_depth.png"));
+            WriteReconstructionGrid(tok, test, Path.Combine(dir, "reconstructions.png"), dev);
+            Console.WriteLine($"wrote {dir}/report.json, reconstructions.png, psnr_vs_depth.png");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command Encode()
+    {
+        var checkpoint = CheckpointOption();
+        var data = CommonOptions.Data();
+        var split = new Option<string>("--split") { Description = "Which split to encode: train or test.", DefaultValueFactory = _ => "train" };
+        split.AcceptOnlyFromAmong("train", "test");
+        var limit = LimitOption("the split");
+        var output = new Option<string>("--out") { Description = "Token cache file to write.", DefaultValueFactory = _ => "runs/tokens-train.bin", HelpName = "FILE" };
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("encode", "Encode a whole split into one token-cache file [N, L, D] (plus labels) for generator training.")
+            { checkpoint, data, split, limit, output, device, threads };
+        cmd.SetAction(pr =>
+        {
+            var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
+            string ckpt = pr.GetValue(checkpoint)!;
+            var (tok, cfg, hash) = TokenizerCheckpoint.Load(ckpt, dev);
+            var ds = FashionMnist.Load(pr.GetValue(split)!, pr.GetValue(data), pr.GetValue(limit));
+            var cache = ConsoleProgress.Run("encoding", ds.Count, (p, _) => EncodeAll(tok, ds, dev, p));
+            var meta = JsonSerializer.Serialize(new { tokenizer = Path.GetFullPath(ckpt), tokenizer_config_hash = hash, split = pr.GetValue(split), dataset = "fashion-mnist" });
+            var result = TokenCache.FromTensors(cache.Indices, cache.Labels, cfg.Model.GridSize, cfg.Model.GridSize, tok.CodebookSize, ds.ClassNames.Length, meta);
+            TokenCache.Write(pr.GetValue(output)!, result);
+            Console.WriteLine($"wrote {result.Count} token grids of {result.Length}×{result.Depth} (K = {result.CodebookSize}) to {pr.GetValue(output)}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>Indices [N, L, D] and labels [N] of a whole data set (CPU tensors).</summary>
+    public static (Tensor Indices, Tensor Labels) EncodeAll(ImageTokenizer tok, ImageDataset ds, Device dev, IProgress<double>? progress = null, int batch = 1000)
+    {
+        var parts = new List<Tensor>();
+        for (int s = 0; s < ds.Count; s += batch)
+        {
+            using var scope = torch.NewDisposeScope();
+            int n = Math.Min(batch, ds.Count - s);
+            parts.Add(tok.Encode(ds.ToTensor(s, n, dev)).cpu().DetachFromDisposeScope());
+            progress?.Report(s + n);
+        }
+        return (torch.cat(parts), ds.LabelsTensor(0, ds.Count));
+    }
+
+    static void WriteReconstructionGrid(ImageTokenizer tok, ImageDataset test, string path, Device dev)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        int n = Math.Min(12, test.Count);
+        var x = test.ToTensor(0, n, dev);
+        var depths = new List<int> { 1, 2 };
+        for (int d = 4; d < tok.Depth; d *= 2) depths.Add(d);
+        depths.Add(tok.Depth);
+        depths = depths.Where(d => d <= tok.Depth).Distinct().ToList();
+        var rows = new List<Tensor> { x };
+        foreach (var d in depths) rows.Add(tok.Reconstruct(x, d).clamp(-1, 1));
+        var labels = new List<string> { "original" };
+        labels.AddRange(depths.Select(d => $"depth {d}"));
+        ImageGrid.Save(torch.cat(rows).cpu(), path, n, scale: 3, rowLabels: labels);
+    }
+
+    internal static TokenizerConfig LoadConfig(string? file, IReadOnlyList<string> sets, string? resumeFrom)
+    {
+        if (file is null && resumeFrom is not null && File.Exists(resumeFrom + ".json"))
+        {
+            var saved = Checkpoint.LoadConfig<TokenizerConfig>(resumeFrom, TokenizerTraining.Kind);
+            return ConfigLoader.Parse<TokenizerConfig>(ConfigLoader.ToJson(saved), resumeFrom + ".json", sets);
+        }
+        return ConfigLoader.Load<TokenizerConfig>(file, sets);
+    }
+
+    internal static string Describe(TokenizerConfig c) => string.Create(CultureInfo.InvariantCulture,
+        $"{c.Model.ImageSize}px ×{c.Model.Channels} → {c.Model.GridSize}×{c.Model.GridSize} grid, D = {c.Rvq.Depth}, K = {c.Rvq.CodebookSize}, d_z = {c.Rvq.CodeDim}");
+
+    internal static long CountParameters(nn.Module m) => m.parameters().Sum(p => p.numel());
+
+    static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}

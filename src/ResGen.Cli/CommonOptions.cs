@@ -1,0 +1,57 @@
+using System.CommandLine;
+using ResGen.Runtime;
+using TorchSharp;
+
+namespace ResGen.Cli;
+
+/// <summary>Options several verbs share, with one description each.</summary>
+public static class CommonOptions
+{
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Where to run: auto (CUDA when present), cpu or cuda.",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static Option<string?> Data() => new("--data")
+    {
+        Description = $"Folder with the Fashion-MNIST gzip IDX files (default: {ResGen.Data.FashionMnist.DefaultDirectory}, from the Debian package dataset-fashion-mnist).",
+        HelpName = "DIR",
+    };
+
+    public static Option<string?> Config(string what) => new("--config")
+    {
+        Description = $"JSON config file for the {what} (default: the built-in defaults; see configs/).",
+        HelpName = "FILE",
+    };
+
+    public static Option<string[]> Set() => new("--set")
+    {
+        Description = "Override a config value, e.g. --set train.steps=500 --set model.depth=16 (repeatable; unknown keys are errors).",
+        HelpName = "KEY=VALUE",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static Option<int?> Threads() => new("--threads")
+    {
+        Description = "CPU threads for TorchSharp (default: all cores).",
+        HelpName = "N",
+    };
+
+    public static Option<long?> Seed() => new("--seed")
+    {
+        Description = "Random seed (default: from the config, or 0).",
+        HelpName = "N",
+    };
+
+    /// <summary>Applies --threads and resolves --device.</summary>
+    public static torch.Device Setup(string device, int? threads)
+    {
+        if (threads is { } t)
+        {
+            if (t < 1) throw new UserErrorException($"--threads must be at least 1, got {t}.");
+            torch.set_num_threads(t);
+        }
+        return DeviceChoice.Resolve(device);
+    }
+}

@@ -1,0 +1,47 @@
+using ResGen.Config;
+
+namespace ResGen.Training;
+
+/// <summary>Optimisation settings shared by every training command (JSON keys are snake_case).</summary>
+public sealed record TrainSettings : IValidatable
+{
+    /// <summary>Optimizer steps in the whole run.</summary>
+    public long Steps { get; init; } = 2000;
+    /// <summary>Examples per step.</summary>
+    public int BatchSize { get; init; } = 128;
+    /// <summary>Peak learning rate (AdamW).</summary>
+    public double Lr { get; init; } = 1e-3;
+    /// <summary>Steps of linear warm-up before the cosine decay.</summary>
+    public long WarmupSteps { get; init; } = 100;
+    /// <summary>Learning rate at the end of the cosine decay.</summary>
+    public double MinLr { get; init; } = 1e-5;
+    /// <summary>Decoupled weight decay on weight matrices.</summary>
+    public double WeightDecay { get; init; } = 0.0;
+    /// <summary>Clip the global gradient norm to this value (0 = no clipping).</summary>
+    public double GradClip { get; init; } = 1.0;
+    /// <summary>Decay of the exponential moving average of the weights (0 = no EMA).</summary>
+    public double EmaDecay { get; init; } = 0.0;
+    /// <summary>Steps between log lines.</summary>
+    public int LogEvery { get; init; } = 50;
+    /// <summary>Steps between evaluations (0 = only at the end).</summary>
+    public int EvalEvery { get; init; } = 500;
+    /// <summary>Steps between checkpoints (0 = only at the end).</summary>
+    public int CheckpointEvery { get; init; } = 500;
+    /// <summary>Seed of every random choice in the run (batches, masks, dropout).</summary>
+    public long Seed { get; init; } = 0;
+
+    public void Validate()
+    {
+        if (Steps < 1) throw new UserErrorException($"train steps must be at least 1, got {Steps}.");
+        if (BatchSize < 1) throw new UserErrorException($"train batch_size must be at least 1, got {BatchSize}.");
+        if (!(Lr > 0)) throw new UserErrorException($"train lr must be positive, got {Lr}.");
+        if (WarmupSteps < 0) throw new UserErrorException($"train warmup_steps must be >= 0, got {WarmupSteps}.");
+        if (MinLr < 0 || MinLr > Lr) throw new UserErrorException($"train min_lr must be in [0, lr], got {MinLr}.");
+        if (WeightDecay < 0) throw new UserErrorException($"train weight_decay must be >= 0, got {WeightDecay}.");
+        if (GradClip < 0) throw new UserErrorException($"train grad_clip must be >= 0, got {GradClip}.");
+        if (EmaDecay is < 0 or >= 1) throw new UserErrorException($"train ema_decay must be in [0, 1), got {EmaDecay}.");
+        if (LogEvery < 1) throw new UserErrorException($"train log_every must be at least 1, got {LogEvery}.");
+        if (EvalEvery < 0) throw new UserErrorException($"train eval_every must be >= 0, got {EvalEvery}.");
+        if (CheckpointEvery < 0) throw new UserErrorException($"train checkpoint_every must be >= 0, got {CheckpointEvery}.");
+    }
+}
