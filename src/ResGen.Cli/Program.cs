@@ -10,4 +10,6 @@ var root = new Command("resgen", "ResGen.NET: RVQ tokenizers and ResGen, depth-w
 };
 root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(TokenizerCommands.Create());
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(SampleCommand.Create());
 return CliApp.Invoke(root, args);

@@ -38,7 +38,8 @@ public sealed class CodeUsage : IDisposable
     /// <summary>Per level: share of the K codes used at least once, and exp(entropy) of the code frequencies.</summary>
     public IReadOnlyList<LevelUsage> Levels()
     {
-        var c = counts.reshape(depth, codebookSize).cpu().data<double>().ToArray();
+        double[] c;
+        using (var scope = torch.NewDisposeScope()) c = counts.cpu().data<double>().ToArray();
         var result = new List<LevelUsage>(depth);
         for (int j = 0; j < depth; j++)
         {

@@ -90,6 +90,8 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
             bool last = step == settings.Steps;
             if (step % settings.LogEvery == 0 || last)
             {
+                // in-place ops hand back fresh tensor handles: let a scope dispose them
+                using var logScope = torch.NewDisposeScope();
                 var metrics = new List<Metric>();
                 foreach (var (name, sum) in sums) metrics.Add(new Metric(name, sum.item<float>() / sinceLog));
                 metrics.Add(new Metric("grad_norm", gradSum!.item<float>() / sinceLog));
