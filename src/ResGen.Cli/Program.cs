@@ -12,4 +12,6 @@ root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(TokenizerCommands.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return CliApp.Invoke(root, args);

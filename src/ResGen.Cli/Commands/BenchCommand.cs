@@ -1,0 +1,161 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ResGen.Data;
+using ResGen.Evaluation;
+using ResGen.Generation;
+using ResGen.Imaging;
+using ResGen.IO;
+using ResGen.Tokens;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResGen.Cli.Commands;
+
+/// <summary>`resgen bench`: measurements run side by side in one process, printed as tables with ratios and drawn as plots.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("bench", "Benchmarks measured side by side in one run: quality vs sampling steps and guidance, sampling time vs RVQ depth.");
+        cmd.Subcommands.Add(Sampling());
+        cmd.Subcommands.Add(Depth());
+        return cmd;
+    }
+
+    static Option<string> OutDir() => new("--out-dir") { Description = "Where the JSON results and plots go.", DefaultValueFactory = _ => "runs/bench", HelpName = "DIR" };
+
+    static Command Sampling()
+    {
+        var g = new GeneratorOptions();
+        var classifier = EvalCommand.ClassifierOption();
+        var data = CommonOptions.Data();
+        var count = new Option<int>("--count") { Description = "Samples per class at every setting.", DefaultValueFactory = _ => 50, HelpName = "N" };
+        var stepList = new Option<string>("--step-list") { Description = "Sampling steps to compare, comma-separated.", DefaultValueFactory = _ => "4,8,16" };
+        var cfgList = new Option<string>("--cfg-list") { Description = "Guidance scales to compare, comma-separated (0 = unguided).", DefaultValueFactory = _ => "0,2" };
+        var seed = new Option<long>("--seed") { Description = "Seed of the sampler.", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var outDir = OutDir();
+        var cmd = new Command("sampling", "Class accuracy, Fréchet distance and time per sample for every (steps, guidance) pair; plot of quality vs wall-clock time.")
+            { classifier, data, count, stepList, cfgList, seed, outDir };
+        g.AddTo(cmd);
+        cmd.SetAction(pr =>
+        {
+            var loaded = g.Load(pr);
+            var test = FashionMnist.Load("test", pr.GetValue(data));
+            var train = FashionMnist.Load("train", pr.GetValue(data));
+            var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, loaded.Device);
+            var steps = ParseList(pr.GetValue(stepList)!, int.Parse);
+            var cfgs = ParseList(pr.GetValue(cfgList)!, s => float.Parse(s, CultureInfo.InvariantCulture));
+            int n = pr.GetValue(count);
+            var rows = new List<Dictionary<string, object>>();
+            double? floor = null;
+            Console.WriteLine($"{n} samples per class at each setting; base settings: {loaded.Settings}; device {loaded.Device}, {torch.get_num_threads()} threads");
+            Console.WriteLine("steps  cfg   passes  accuracy      FD   ms/sample");
+            var plot = new LinePlot("ResGen: quality vs sampling time", "ms per sample", "Fréchet distance (classifier features)");
+            foreach (var w in cfgs)
+            {
+                var xs = new List<double>(); var ys = new List<double>();
+                foreach (var t in steps)
+                {
+                    var s = loaded.Settings with { Steps = t, Guidance = w };
+                    var m = EvalCommand.Measure(loaded, clf, reference, train, n, pr.GetValue(seed), s);
+                    floor ??= m.Floor;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{t,5}  {w,4:0.##}  {m.Passes,6}  {m.Quality.ClassAccuracy * 100,7:0.0}%  {m.Quality.Fd,7:0.###}  {m.SecondsPerSample * 1000,9:0.0}"));
+                    rows.Add(new() { ["steps"] = t, ["cfg"] = w, ["passes"] = m.Passes, ["class_accuracy"] = m.Quality.ClassAccuracy, ["fd"] = m.Quality.Fd, ["ms_per_sample"] = m.SecondsPerSample * 1000 });
+                    xs.Add(m.SecondsPerSample * 1000); ys.Add(m.Quality.Fd);
+                }
+                plot.Add(w == 0 ? "unguided" : $"guidance {w:0.##}", xs, ys);
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"real-data floor (FD of {n * FashionMnist.ClassCount} training images): {floor:0.###}"));
+            string dir = pr.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            plot.Save(Path.Combine(dir, "quality_vs_time.png"));
+            AtomicFile.WriteText(Path.Combine(dir, "sampling.json"), JsonSerializer.Serialize(new { settings = loaded.Settings.ToString(), samples_per_setting = n * FashionMnist.ClassCount, fd_real_floor = floor, rows }, Json));
+            Console.WriteLine($"wrote {dir}/sampling.json and {dir}/quality_vs_time.png");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command Depth()
+    {
+        var depths = new Option<string>("--depths") { Description = "RVQ depths to compare, comma-separated.", DefaultValueFactory = _ => "4,8,16" };
+        var count = new Option<int>("--count") { Description = "Samples per timed run.", DefaultValueFactory = _ => 64, HelpName = "N" };
+        var steps = new Option<int>("--steps") { Description = "Sampling steps T (the same at every depth).", DefaultValueFactory = _ => 16, HelpName = "T" };
+        var cfg = new Option<float>("--cfg") { Description = "Guidance scale (2 network passes per step when > 0).", DefaultValueFactory = _ => 2f, HelpName = "W" };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per depth (the median is reported).", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var config = CommonOptions.Config("generator (network size)");
+        var set = CommonOptions.Set();
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var outDir = OutDir();
+        var cmd = new Command("depth", "Sampling time of same-size ResGen networks at several RVQ depths: the step count and the time should not grow with D.")
+            { depths, count, steps, cfg, repeats, config, set, device, threads, outDir };
+        cmd.SetAction(pr =>
+        {
+            var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
+            var cfgFile = pr.GetValue(config);
+            // the network size of the shipped generator unless a config is given
+            var run = cfgFile is null && File.Exists(GeneratorOptions.DefaultGenerator + ".json")
+                ? Training.Checkpoint.LoadConfig<ResGenRunConfig>(GeneratorOptions.DefaultGenerator, ResGenTraining.Kind)
+                : Config.ConfigLoader.Load<ResGenRunConfig>(cfgFile, pr.GetValue(set) ?? []);
+            var ds = ParseList(pr.GetValue(depths)!, int.Parse);
+            int n = pr.GetValue(count);
+            var settings = run.Sample with { Steps = pr.GetValue(steps), Guidance = pr.GetValue(cfg) };
+            settings.Validate();
+            Console.WriteLine($"network: width {run.Model.Width}, {run.Model.Layers} layers (untrained weights: time does not depend on them); {n} samples; {settings}; device {dev}, {torch.get_num_threads()} threads");
+            Console.WriteLine("depth  tokens  steps  passes  seconds  ms/sample  vs first");
+            var rows = new List<Dictionary<string, object>>();
+            double? first = null;
+            var xs = new List<double>(); var ys = new List<double>();
+            foreach (var d in ds)
+            {
+                torch.manual_seed(0);
+                var shape = run.Tokens with { Depth = d };
+                var rvq = new ResidualVectorQuantizer(new RvqConfig { Depth = d, CodebookSize = shape.CodebookSize, CodeDim = shape.CodeDim });
+                using (torch.no_grad())
+                    for (int j = 0; j < d; j++) rvq.Codebooks[j].mul_(100f * MathF.Pow(0.5f, j));
+                rvq.eval();
+                var net = new ResGenNetwork(run.Model, shape);
+                net.to(dev); rvq.to(dev); net.eval();
+                var model = new ResGenModel(net, rvq);
+                var labels = torch.tensor(Enumerable.Range(0, n).Select(i => (long)(i % run.Model.Classes)).ToArray(), device: dev);
+                var times = new List<double>();
+                int passes = 0;
+                for (int r = 0; r <= pr.GetValue(repeats); r++)
+                {
+                    using var scope = torch.NewDisposeScope();
+                    var sw = Stopwatch.StartNew();
+                    var res = model.Sample(settings, labels, new Generator((ulong)r, dev));
+                    res.Indices.cpu();
+                    if (r > 0) times.Add(sw.Elapsed.TotalSeconds);
+                    passes = res.NetworkPasses;
+                }
+                times.Sort();
+                double med = times[times.Count / 2];
+                first ??= med;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{d,5}  {shape.Positions * d,6}  {settings.Steps,5}  {passes,6}  {med,7:0.000}  {med * 1000 / n,9:0.0}  {med / first,7:0.00}×"));
+                rows.Add(new() { ["depth"] = d, ["tokens"] = shape.Positions * d, ["steps"] = settings.Steps, ["passes"] = passes, ["seconds"] = med, ["ms_per_sample"] = med * 1000 / n });
+                xs.Add(d); ys.Add(med * 1000 / n);
+            }
+            string dir = pr.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            new LinePlot("ResGen sampling time vs RVQ depth", "depth D", "ms per sample").Add($"T = {settings.Steps}", xs, ys).Save(Path.Combine(dir, "time_vs_depth.png"));
+            AtomicFile.WriteText(Path.Combine(dir, "depth.json"), JsonSerializer.Serialize(new { settings = settings.ToString(), samples = n, rows }, Json));
+            Console.WriteLine($"wrote {dir}/depth.json and {dir}/time_vs_depth.png");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static List<T> ParseList<T>(string text, Func<string, T> parse)
+    {
+        try { return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(parse).ToList(); }
+        catch (FormatException) { throw new UserErrorException($"cannot read the list '{text}'; write numbers separated by commas, like 4,8,16."); }
+    }
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}

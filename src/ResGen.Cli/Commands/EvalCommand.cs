@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ResGen.Data;
+using ResGen.Evaluation;
+using ResGen.Generation;
+using ResGen.Imaging;
+using ResGen.IO;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResGen.Cli.Commands;
+
+/// <summary>
+/// `resgen eval`: sample quality (class accuracy and Fréchet distance in the project classifier's
+/// feature space, with the real-data floor at the same N), network passes per sample, wall-clock
+/// time per sample at batch 1 and at a large batch, and the largest batch within a memory budget.
+/// </summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var g = new GeneratorOptions();
+        var classifier = ClassifierOption();
+        var data = CommonOptions.Data();
+        var count = new Option<int>("--count") { Description = "Samples per class for the quality numbers.", DefaultValueFactory = _ => 100, HelpName = "N" };
+        var seed = new Option<long>("--seed") { Description = "Seed of the sampler.", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var timing = new Option<bool>("--no-timing") { Description = "Skip the batch-1 / large-batch timing and the memory probe." };
+        var budget = new Option<string>("--memory-budget") { Description = "Memory budget for the largest-batch estimate (CPU resident memory).", DefaultValueFactory = _ => "4G", HelpName = "SIZE" };
+        var outDir = new Option<string>("--out-dir") { Description = "Where report.json and a sample grid go.", DefaultValueFactory = _ => "runs/eval", HelpName = "DIR" };
+        var cmd = new Command("eval", "Evaluate a generator: class accuracy and Fréchet distance of its samples, network passes, time per sample, largest batch in a memory budget.")
+            { classifier, data, count, seed, timing, budget, outDir };
+        g.AddTo(cmd);
+        cmd.SetAction(pr =>
+        {
+            int n = pr.GetValue(count);
+            if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
+            long budgetBytes = MemoryProbe.ParseSize(pr.GetValue(budget)!);
+            var loaded = g.Load(pr);
+            var test = FashionMnist.Load("test", pr.GetValue(data));
+            var train = FashionMnist.Load("train", pr.GetValue(data));
+            var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, loaded.Device);
+            Console.WriteLine($"sampler: {loaded.Settings}; {n} samples per class; device {loaded.Device}, {torch.get_num_threads()} threads");
+
+            var result = Measure(loaded, clf, reference, train, n, pr.GetValue(seed), loaded.Settings);
+            var report = new Dictionary<string, object>
+            {
+                ["generator"] = pr.GetValue(g.Checkpoint)!,
+                ["settings"] = loaded.Settings.ToString(),
+                ["samples"] = result.Quality.Samples,
+                ["class_accuracy"] = result.Quality.ClassAccuracy,
+                ["per_class_accuracy"] = result.Quality.PerClass,
+                ["fd"] = result.Quality.Fd,
+                ["fd_real_floor"] = result.Floor,
+                ["network_passes_per_sample"] = result.Passes,
+                ["seconds_per_sample_in_batches"] = result.SecondsPerSample,
+                ["batch_size"] = loaded.BatchSize,
+            };
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"class accuracy {result.Quality.ClassAccuracy * 100:0.0}%  FD {result.Quality.Fd:0.###} (real-data floor at N = {result.Quality.Samples}: {result.Floor:0.###})  " +
+                $"{result.Passes} network passes per sample  {result.SecondsPerSample * 1000:0.0} ms per sample (batch {loaded.BatchSize})"));
+            foreach (var c in result.Quality.PerClass)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c.Name,-12} {c.Accuracy * 100,5:0.0}%"));
+
+            if (!pr.GetValue(timing))
+            {
+                var t1 = SecondsPerSample(loaded, 1, repeats: 5);
+                var tBig = SecondsPerSample(loaded, 256, repeats: 1);
+                report["seconds_per_sample_batch_1"] = t1;
+                report["seconds_per_sample_batch_256"] = tBig;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"time per sample: batch 1 {t1 * 1000:0.0} ms, batch 256 {tBig * 1000:0.00} ms"));
+                if (MemoryProbe.Supported && loaded.Device.type == DeviceType.CPU)
+                {
+                    var (largest, measured) = MemoryProbe.LargestBatch(b => SecondsPerSample(loaded, b, 1, steps: 2), budgetBytes, [32, 128, 256]);
+                    report["memory_budget_bytes"] = budgetBytes;
+                    report["largest_batch_in_budget"] = largest;
+                    report["peak_bytes_by_batch"] = measured.ToDictionary(m => m.Batch.ToString(CultureInfo.InvariantCulture), m => m.Bytes);
+                    Console.WriteLine($"largest batch within {pr.GetValue(budget)}: about {largest} samples (peak memory above start: {string.Join(", ", measured.Select(m => $"batch {m.Batch}: {m.Bytes / 1048576.0:0} MiB"))})");
+                }
+            }
+            string dir = pr.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            AtomicFile.WriteText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(report, Json));
+            ImageGrid.Save(result.Images[..Math.Min(result.Images.shape[0], 10 * Math.Min(n, 10))].contiguous(), Path.Combine(dir, "samples.png"), columns: Math.Min(n, 10), scale: 2);
+            Console.WriteLine($"wrote {dir}/report.json and {dir}/samples.png");
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static Option<string> ClassifierOption() => new("--classifier")
+    {
+        Description = $"Classifier checkpoint whose features and predictions score the samples (default: {ClassifierCheckpoint.DefaultPath}).",
+        DefaultValueFactory = _ => ClassifierCheckpoint.DefaultPath,
+        HelpName = "PATH",
+    };
+
+    public sealed record Measurement(SampleQualityReport Quality, double Floor, int Passes, double SecondsPerSample, Tensor Images);
+
+    /// <summary>Samples n per class (ordered class by class in the grid: n from class 0, then class 1...), scores them, and times the sampling.</summary>
+    public static Measurement Measure(GeneratorOptions.Loaded loaded, FashionClassifier clf, FeatureStats reference, ImageDataset train,
+        int perClass, long seed, SamplerSettings settings)
+    {
+        var labels = Enumerable.Range(0, FashionMnist.ClassCount).SelectMany(c => Enumerable.Repeat((long)c, perClass)).ToArray();
+        var sw = Stopwatch.StartNew();
+        var (images, passes) = ConsoleProgress.Run("sampling", labels.Length, (p, _) => loaded.Generate(labels, seed, p, settings));
+        double perSample = sw.Elapsed.TotalSeconds / labels.Length;
+        var quality = SampleQuality.Evaluate(clf, images, torch.tensor(labels), reference, device: loaded.Device);
+        double floor = SampleQuality.RealDataFloor(clf, train, labels.Length, reference, seed, loaded.Device);
+        // grid order: the first min(n,10) samples of every class
+        int cols = Math.Min(perClass, 10);
+        var pick = Enumerable.Range(0, FashionMnist.ClassCount).SelectMany(c => Enumerable.Range(c * perClass, cols)).Select(i => (long)i).ToArray();
+        return new Measurement(quality, floor, passes, perSample, images.index_select(0, torch.tensor(pick)));
+    }
+
+    /// <summary>Median wall-clock seconds per sample when sampling <paramref name="batch"/> samples at once.</summary>
+    public static double SecondsPerSample(GeneratorOptions.Loaded loaded, int batch, int repeats, int? steps = null)
+    {
+        var settings = steps is { } s ? loaded.Settings with { Steps = Math.Min(s, loaded.Settings.Steps) } : loaded.Settings;
+        var times = new List<double>();
+        var labels = Enumerable.Range(0, batch).Select(i => (long)(i % FashionMnist.ClassCount)).ToArray();
+        for (int r = 0; r <= repeats; r++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var y = torch.tensor(labels, device: loaded.Device);
+            var gen = new Generator((ulong)r, loaded.Device);
+            var sw = Stopwatch.StartNew();
+            var res = loaded.Model.Sample(settings, y, gen);
+            loaded.Tokenizer.Decode(res.Indices).cpu();
+            if (r > 0 || repeats == 0) times.Add(sw.Elapsed.TotalSeconds / batch);   // the first run warms up
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}
