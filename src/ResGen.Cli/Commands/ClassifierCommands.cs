@@ -73,7 +73,7 @@ public static class ClassifierCommands
             DefaultValueFactory = _ => [1000, 10000],
             HelpName = "N",
         };
-        var seed = CommonOptions.Seed();
+        var seed = new Option<long?>("--seed") { Description = "Seed choosing the random training images behind the FD floors (default: 0).", HelpName = "N" };
         var outDir = new Option<string>("--out-dir") { Description = "Where the report (JSON) goes.", DefaultValueFactory = _ => "runs/classifier-eval", HelpName = "DIR" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
@@ -161,7 +161,7 @@ public static class ClassifierCommands
     }
 
     internal static string Describe(ClassifierConfig c) => string.Create(CultureInfo.InvariantCulture,
-        $"{c.Model.ImageSize}px ×{c.Model.Channels}, conv [{string.Join(", ", c.Model.HiddenChannels)}]×{c.Model.ConvsPerStage}, {c.Model.FeatureDim}-d features, {c.Model.Classes} classes");
+        $"{c.Model.ImageSize}px ×{c.Model.Channels}, conv [{string.Join(", ", c.Model.HiddenChannels)}]×{c.Model.ConvsPerStage}, pooled {c.Model.PooledSize}×{c.Model.PooledSize}, {c.Model.FeatureDim}-d features, {c.Model.Classes} classes");
 
     static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

@@ -6,8 +6,8 @@ namespace ResGen.Evaluation;
 /// <summary>
 /// Shape of the evaluation classifier: one 3×3 conv stage per entry of
 /// <see cref="HiddenChannels"/> (each conv followed by GroupNorm and ReLU) with 2× max-pooling
-/// between stages, global average pooling, a <see cref="FeatureDim"/>-wide feature layer and a
-/// linear layer to the class logits.
+/// between stages, average pooling to a <see cref="PooledSize"/>² grid (1 = global average
+/// pooling), a <see cref="FeatureDim"/>-wide feature layer and a linear layer to the class logits.
 /// </summary>
 public sealed record ClassifierModelConfig : IValidatable
 {
@@ -21,6 +21,8 @@ public sealed record ClassifierModelConfig : IValidatable
     public int[] HiddenChannels { get; init; } = [32, 64, 128];
     /// <summary>3×3 convs in each stage.</summary>
     public int ConvsPerStage { get; init; } = 1;
+    /// <summary>Side of the grid the last stage is average-pooled to before the feature layer (1 = global average pooling; larger keeps coarse positions).</summary>
+    public int PooledSize { get; init; } = 3;
     /// <summary>Width of the feature vector the Fréchet distance is computed on.</summary>
     public int FeatureDim { get; init; } = 128;
     /// <summary>Dropout on the features before the logits (training only).</summary>
@@ -36,6 +38,8 @@ public sealed record ClassifierModelConfig : IValidatable
         if (ImageSize >> (HiddenChannels.Length - 1) < 1)
             throw new UserErrorException($"model hidden_channels has {HiddenChannels.Length} stages, too many to halve a {ImageSize} px image between them.");
         if (ConvsPerStage < 1) throw new UserErrorException($"model convs_per_stage must be at least 1, got {ConvsPerStage}.");
+        if (PooledSize < 1 || PooledSize > ImageSize >> (HiddenChannels.Length - 1))
+            throw new UserErrorException($"model pooled_size must be between 1 and the last stage's resolution {ImageSize >> (HiddenChannels.Length - 1)}, got {PooledSize}.");
         if (FeatureDim < 1) throw new UserErrorException($"model feature_dim must be positive, got {FeatureDim}.");
         if (Dropout is < 0 or >= 1) throw new UserErrorException($"model dropout must be in [0, 1), got {Dropout}.");
     }

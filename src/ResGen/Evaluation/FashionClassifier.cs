@@ -14,8 +14,9 @@ public sealed record ClassifierOutput(Tensor Features, Tensor Logits);
 /// <summary>
 /// A small CNN that classifies images in [-1, 1] and whose penultimate layer serves as the
 /// feature space of the project's Fréchet distance (the role Inception-v3 plays for FID):
-/// conv stages (3×3 conv → GroupNorm → ReLU, 2× max-pool between stages) → global average pool
-/// → linear → ReLU → LayerNorm = features [B, F] → dropout → linear = logits.
+/// conv stages (3×3 conv → GroupNorm → ReLU, 2× max-pool between stages) → average pool to a
+/// P×P grid (P = 1: global average pool) → flatten → linear → ReLU → LayerNorm = features [B, F]
+/// → dropout → linear = logits.
 /// </summary>
 public sealed class FashionClassifier : Module<Tensor, Tensor>
 {
@@ -45,7 +46,7 @@ public sealed class FashionClassifier : Module<Tensor, Tensor>
             stages.Add(Sequential(layers));
             inChannels = c;
         }
-        feature = Linear(inChannels, config.FeatureDim);
+        feature = Linear(inChannels * config.PooledSize * config.PooledSize, config.FeatureDim);
         feature_norm = Norms.Layer(config.FeatureDim);
         dropout = Dropout(config.Dropout);
         head = Linear(config.FeatureDim, config.Classes);
@@ -70,7 +71,9 @@ public sealed class FashionClassifier : Module<Tensor, Tensor>
         CheckImages(images);
         var h = images;
         foreach (var stage in stages) h = stage.forward(h);
-        h = h.mean([2, 3]);                                   // global average pool → [B, C]
+        h = Config.PooledSize == 1
+            ? h.mean([2, 3])                                                       // global average pool → [B, C]
+            : functional.adaptive_avg_pool2d(h, [Config.PooledSize, Config.PooledSize]).flatten(1);   // [B, C·P²]
         return feature_norm.forward(functional.relu(feature.forward(h)));
     }
 
