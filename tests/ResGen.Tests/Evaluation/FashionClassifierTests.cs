@@ -59,6 +59,20 @@ public sealed class FashionClassifierTests
     }
 
     [Fact]
+    public void ShippedConfigLoadsAndBuilds()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "configs", "classifier.json"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        var config = ResGen.Config.ConfigLoader.Load<ClassifierConfig>(Path.Combine(dir!.FullName, "configs", "classifier.json"), []);
+        Assert.Equal("classifier", ClassifierTraining.Kind);
+        var clf = config.Build();
+        Assert.Equal(128, clf.FeatureDim);
+        // the shipped weights must stay small
+        Assert.InRange(clf.parameters().Sum(p => p.numel()) * 4, 0, 2_000_000);
+    }
+
+    [Fact]
     public void RandomShiftMovesEachImageByAtMostMaxShiftAndPadsWithBackground()
     {
         var x = torch.full(new long[] { 64, 1, 28, 28 }, -1f);
