@@ -11,6 +11,7 @@ var root = new Command("resgen", "ResGen.NET: RVQ tokenizers and ResGen, depth-w
 root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(TokenizerCommands.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(ClassifierCommands.Create());
 root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());

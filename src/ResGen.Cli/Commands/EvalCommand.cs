@@ -82,7 +82,7 @@ public static class EvalCommand
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
             AtomicFile.WriteText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(report, Json));
-            ImageGrid.Save(result.Images[..Math.Min(result.Images.shape[0], 10 * Math.Min(n, 10))].contiguous(), Path.Combine(dir, "samples.png"), columns: Math.Min(n, 10), scale: 2);
+            ImageGrid.Save(result.Images, Path.Combine(dir, "samples.png"), columns: Math.Min(n, 10), scale: 2);
             Console.WriteLine($"wrote {dir}/report.json and {dir}/samples.png");
             return 0;
         });
