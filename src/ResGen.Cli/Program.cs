@@ -10,4 +10,5 @@ var root = new Command("resgen", "ResGen.NET: RVQ tokenizers and ResGen, depth-w
 };
 root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(TokenizerCommands.Create());
+root.Subcommands.Add(ClassifierCommands.Create());
 return CliApp.Invoke(root, args);
