@@ -88,6 +88,8 @@ public static class ClassifierCommands
             var train = FashionMnist.Load("train", pr.GetValue(data));
             var sizes = pr.GetValue(floors) ?? [];
             long floorSeed = pr.GetValue(seed) ?? 0;
+            foreach (var n in sizes)
+                if (n < 2 || n > train.Count) throw new UserErrorException($"--floor-images must be between 2 and {train.Count} (the training split), got {n}.");
 
             var report = ConsoleProgress.Run("classifying the test split", 1.0, (p, _) => ClassifierEvaluation.Run(clf, test, device: dev, progress: p));
             string statsPath = ClassifierCheckpoint.TestStatsPath(ckpt);
