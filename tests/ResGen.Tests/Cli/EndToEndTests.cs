@@ -1,0 +1,105 @@
+using System.Text.Json;
+using ResGen.Cli;
+using ResGen.Tests.Data;
+
+namespace ResGen.Tests.Cli;
+
+/// <summary>
+/// The whole pipeline through the `resgen` verbs on tiny configs and a few hundred real images:
+/// tokenizer train → eval → encode → train → sample → eval, plus the one-sentence errors.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class EndToEndTests
+{
+    static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "ResGen.slnx"))) return d.FullName;
+        throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
+    }
+
+    static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        using var o = new StringWriter();
+        using var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try { return (CliApp.Invoke(ResGenCommand.Build(), args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    static void Ok((int Code, string Out, string Err) r)
+        => Assert.True(r.Code == 0, $"exit {r.Code}\nstdout: {r.Out}\nstderr: {r.Err}");
+
+    [FashionMnistInstalledFact]
+    public void ThePipelineRunsEndToEndOnTinyConfigs()
+    {
+        var root = RepoRoot();
+        using var dir = new TempDirectory();
+        string tok = dir.File("tok"), gen = dir.File("gen");
+        Ok(Run("tokenizer", "train", "--config", Path.Combine(root, "configs/tokenizer-tiny.json"), "--limit", "512", "--out", tok, "--threads", "2"));
+        Ok(Run("tokenizer", "eval", "--checkpoint", Path.Combine(tok, "model"), "--limit", "200", "--out-dir", dir.File("tok-eval")));
+        using (var report = JsonDocument.Parse(File.ReadAllText(dir.File("tok-eval/report.json"))))
+        {
+            var psnr = report.RootElement.GetProperty("depths").EnumerateArray().Select(d => d.GetProperty("psnr").GetDouble()).ToList();
+            Assert.Equal(4, psnr.Count);
+        }
+        Assert.True(File.Exists(dir.File("tok-eval/reconstructions.png")));
+        Ok(Run("tokenizer", "encode", "--checkpoint", Path.Combine(tok, "model"), "--limit", "512", "--out", dir.File("train.bin")));
+        Ok(Run("tokenizer", "encode", "--checkpoint", Path.Combine(tok, "model"), "--split", "test", "--limit", "100", "--out", dir.File("test.bin")));
+        Ok(Run("train", "--tokens", dir.File("train.bin"), "--val-tokens", dir.File("test.bin"), "--tokenizer", Path.Combine(tok, "model"),
+               "--config", Path.Combine(root, "configs/resgen-tiny.json"), "--out", gen));
+        Assert.True(File.Exists(Path.Combine(gen, "loss.png")));
+
+        var sample = Run("sample", "--checkpoint", Path.Combine(gen, "model"), "--tokenizer", Path.Combine(tok, "model"),
+                         "--class", "sneaker", "--count", "3", "--out-dir", dir.File("samples"), "--dump-steps");
+        Ok(sample);
+        Assert.Contains("steps=4", sample.Out);
+        foreach (var i in new[] { 0, 1, 2 }) Assert.True(File.Exists(dir.File($"samples/c7_{i:D4}.png")));
+        Assert.True(File.Exists(dir.File("samples/grid.png")));
+        Assert.True(File.Exists(dir.File("samples/steps.png")));
+
+        var eval = Run("eval", "--checkpoint", Path.Combine(gen, "model"), "--tokenizer", Path.Combine(tok, "model"),
+                       "--classifier", Path.Combine(root, "models/classifier"), "--count", "2", "--no-timing", "--out-dir", dir.File("eval"));
+        Ok(eval);
+        Assert.Contains("class accuracy", eval.Out);
+
+        // mistakes a user can make: one sentence, exit code 2, no stack trace
+        var badClass = Run("sample", "--checkpoint", Path.Combine(gen, "model"), "--tokenizer", Path.Combine(tok, "model"), "--class", "umbrella");
+        Assert.Equal(CliApp.UserError, badClass.Code);
+        Assert.Contains("umbrella", badClass.Err);
+        Assert.DoesNotContain("   at ", badClass.Err);
+
+        var wrongKind = Run("sample", "--checkpoint", Path.Combine(tok, "model"), "--tokenizer", Path.Combine(tok, "model"));
+        Assert.Equal(CliApp.UserError, wrongKind.Code);
+        Assert.Contains("tokenizer", wrongKind.Err);
+
+        File.WriteAllText(Path.Combine(gen, "model.safetensors"), "not a checkpoint");
+        var corrupt = Run("sample", "--checkpoint", Path.Combine(gen, "model"), "--tokenizer", Path.Combine(tok, "model"));
+        Assert.Equal(CliApp.UserError, corrupt.Code);
+        Assert.DoesNotContain("   at ", corrupt.Err);
+    }
+
+    [Fact]
+    public void BadOptionsAndMissingFilesAreOneSentence()
+    {
+        var unknownKey = Run("tokenizer", "train", "--set", "model.colour=3");
+        Assert.Equal(CliApp.UserError, unknownKey.Code);
+        Assert.Contains("model.colour", unknownKey.Err);
+
+        var missing = Run("tokenizer", "train", "--data", "/nonexistent-folder");
+        Assert.Equal(CliApp.UserError, missing.Code);
+        Assert.Contains("apt-get install dataset-fashion-mnist", missing.Err);
+
+        var noCheckpoint = Run("sample", "--checkpoint", "/nonexistent/model", "--tokenizer", "/nonexistent/tok");
+        Assert.Equal(CliApp.UserError, noCheckpoint.Code);
+        Assert.Contains("does not exist", noCheckpoint.Err);
+
+        var badDevice = Run("tokenizer", "eval", "--device", "tpu");
+        Assert.Equal(CliApp.UserError, badDevice.Code);
+
+        Assert.NotEqual(0, Run("sample", "--count", "many").Code);
+        Assert.Equal(0, Run("--help").Code);
+    }
+}
