@@ -16,26 +16,25 @@ public static class DepthMasking
     /// </summary>
     public static Tensor SampleCounts(long batch, int positions, int depth, string schedule, Generator? generator, Device? device = null)
     {
+        using var scope = torch.NewDisposeScope();
         int total = positions * depth;
-        var r = torch.rand(batch, generator: generator, dtype: ScalarType.Float64);
-        var n = new long[batch];
-        var rs = r.data<double>().ToArray();
-        for (int b = 0; b < batch; b++) n[b] = MaskSchedule.TrainingCount(schedule, rs[b], total);
-        var nt = torch.tensor(n, device: device);
-        return HypergeometricCounts(nt, positions, depth, generator, device);
+        // random numbers come from the generator's device; no host synchronisation
+        var r = torch.rand(batch, dtype: ScalarType.Float64, generator: generator, device: device);
+        var n = (MaskSchedule.Gamma(schedule, r) * total - 1e-9).ceil().clamp(1, total).to(ScalarType.Int64);
+        return HypergeometricCounts(n, positions, depth, generator).MoveToOuterDisposeScope();
     }
 
     /// <summary>
     /// Spreads n_b masked cells [B] over L positions of D cells each, uniformly without
     /// replacement: returns k [B, L] with Σ_i k_bi = n_b and 0 ≤ k_bi ≤ D.
     /// </summary>
-    public static Tensor HypergeometricCounts(Tensor n, int positions, int depth, Generator? generator, Device? device = null)
+    public static Tensor HypergeometricCounts(Tensor n, int positions, int depth, Generator? generator)
     {
         using var scope = torch.NewDisposeScope();
         long batch = n.shape[0];
         int total = positions * depth;
         // Random ranks of the L·D cells: cell c is masked when its rank is below n_b.
-        var keys = torch.rand(batch, total, generator: generator).to(device ?? n.device);
+        var keys = torch.rand(batch, total, generator: generator, device: n.device);
         var ranks = keys.argsort(1).argsort(1);
         var masked = ranks < n.to(ranks.device).unsqueeze(1);
         var k = masked.reshape(batch, positions, depth).sum(2, type: ScalarType.Int64);

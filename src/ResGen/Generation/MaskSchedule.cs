@@ -25,12 +25,23 @@ public static class MaskSchedule
         };
     }
 
+    /// <summary>γ applied elementwise to a tensor of times r (same formulas as <see cref="Gamma"/>).</summary>
+    public static TorchSharp.torch.Tensor Gamma(string name, TorchSharp.torch.Tensor r)
+    {
+        r = r.clamp(0.0, 1.0);
+        return name switch
+        {
+            "cosine" => TorchSharp.torch.cos(r * (Math.PI / 2)),
+            "linear" => 1 - r,
+            "square" => 1 - r * r,
+            "cubic" => 1 - r * r * r,
+            "sqrt" => 1 - r.sqrt(),
+            _ => throw new UserErrorException($"unknown mask schedule '{name}'; choose one of {string.Join(", ", Names)}."),
+        };
+    }
+
     /// <summary>Throws a <see cref="UserErrorException"/> for an unknown schedule name.</summary>
     public static void Check(string name) => Gamma(name, 0.5);
-
-    /// <summary>Tokens to mask in training for a draw r ∈ [0, 1): ⌈γ(r)·total⌉, at least 1.</summary>
-    public static int TrainingCount(string name, double r, int total)
-        => Math.Clamp((int)Math.Ceiling(Gamma(name, r) * total - 1e-9), 1, total);
 
     /// <summary>
     /// Tokens still masked after each of the T sampling steps: n_t = ⌈γ(t/T)·total⌉, forced to

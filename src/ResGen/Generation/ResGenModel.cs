@@ -43,7 +43,7 @@ public sealed class ResGenModel : IGenerator
         var y = labels;
         if (Network.Model.LabelDropout > 0)
         {
-            var drop = torch.rand(b, generator: generator).to(device) < Network.Model.LabelDropout;
+            var drop = torch.rand(b, generator: generator, device: device) < Network.Model.LabelDropout;
             y = torch.where(drop, torch.full_like(labels, Network.NullClass), labels);
         }
         var p = Network.forward(prefix, k, y);
