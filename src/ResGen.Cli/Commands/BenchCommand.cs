@@ -21,6 +21,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Benchmarks measured side by side in one run: quality vs sampling steps and guidance, sampling time vs RVQ depth.");
         cmd.Subcommands.Add(Sampling());
         cmd.Subcommands.Add(Depth());
+        cmd.Subcommands.Add(Optimizer());
         return cmd;
     }
 
@@ -146,6 +147,66 @@ public static class BenchCommand
             new LinePlot("ResGen sampling time vs RVQ depth", "depth D", "ms per sample").Add($"T = {settings.Steps}", xs, ys).Save(Path.Combine(dir, "time_vs_depth.png"));
             AtomicFile.WriteText(Path.Combine(dir, "depth.json"), JsonSerializer.Serialize(new { settings = settings.ToString(), samples = n, rows }, Json));
             Console.WriteLine($"wrote {dir}/depth.json and {dir}/time_vs_depth.png");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command Optimizer()
+    {
+        var rounds = new Option<int>("--rounds") { Description = "Timed rounds (each: a few steps of each optimizer, alternating).", DefaultValueFactory = _ => 10, HelpName = "N" };
+        var batch = new Option<int>("--batch-size") { Description = "Token grids per training step.", DefaultValueFactory = _ => 64, HelpName = "N" };
+        var config = CommonOptions.Config("generator (network size)");
+        var set = CommonOptions.Set();
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var outDir = OutDir();
+        var cmd = new Command("optimizer", "Training-step time of ResGen with the flat-buffer AdamW vs TorchSharp's stock AdamW, side by side in one run.")
+            { rounds, batch, config, set, device, threads, outDir };
+        cmd.SetAction(pr =>
+        {
+            var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
+            var run = Config.ConfigLoader.Load<ResGenRunConfig>(pr.GetValue(config), pr.GetValue(set) ?? []);
+            int b = pr.GetValue(batch);
+            var shape = run.Tokens;
+            var rvq = new ResidualVectorQuantizer(new RvqConfig { Depth = shape.Depth, CodebookSize = shape.CodebookSize, CodeDim = shape.CodeDim });
+            rvq.eval();
+            rvq.to(dev);
+            torch.manual_seed(0);
+            var flatNet = new ResGenNetwork(run.Model, shape);
+            var stockNet = new ResGenNetwork(run.Model, shape);
+            stockNet.load_state_dict(flatNet.state_dict());
+            flatNet.to(dev); stockNet.to(dev);
+            var flatModel = new ResGenModel(flatNet, rvq);
+            var stockModel = new ResGenModel(stockNet, rvq);
+            using var flat = new Training.FlatAdamW(flatNet, new Training.FlatAdamWOptions { LearningRate = 1e-3, WeightDecay = 0.01 });
+            var stock = torch.optim.AdamW(stockNet.parameters(), 1e-3, weight_decay: 0.01);
+            var g = new Generator(1, dev);
+            var idx = torch.randint(shape.CodebookSize, [b, shape.Positions, shape.Depth], generator: g, device: dev);
+            var labels = torch.randint(run.Model.Classes, [b], generator: g, device: dev);
+            double Step(Action a)
+            {
+                var sw = Stopwatch.StartNew();
+                for (int i = 0; i < 3; i++) { using var scope = torch.NewDisposeScope(); a(); }
+                if (dev.type == DeviceType.CUDA) torch.cuda.synchronize();
+                return sw.Elapsed.TotalMilliseconds / 3;
+            }
+            var f = new List<double>(); var s = new List<double>();
+            for (int r = 0; r <= pr.GetValue(rounds); r++)
+            {
+                double tf = Step(() => { flat.ZeroGrad(); flatModel.Loss(idx, labels, new Generator(7, dev)).Loss.backward(); flat.ClipGradNorm(1.0); flat.Step(); });
+                double ts = Step(() => { stock.zero_grad(); stockModel.Loss(idx, labels, new Generator(7, dev)).Loss.backward(); torch.nn.utils.clip_grad_norm_(stockNet.parameters(), 1.0); stock.step(); });
+                if (r > 0) { f.Add(tf); s.Add(ts); }   // the first round warms up
+            }
+            double Median(List<double> v) { var c = v.OrderBy(x => x).ToList(); return c[c.Count / 2]; }
+            var ratios = s.Zip(f, (a, c) => a / c).ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ResGen width {run.Model.Width}, {run.Model.Layers} layers, {flat.Parameters.Slots.Count} parameter tensors; batch {b}; device {dev}, {torch.get_num_threads()} threads; {f.Count} rounds of 3 steps"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"training step: flat AdamW {Median(f):0.0} ms, stock AdamW {Median(s):0.0} ms, stock/flat {Median(ratios):0.00}× (median of per-round ratios)"));
+            string dir = pr.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            AtomicFile.WriteText(Path.Combine(dir, "optimizer.json"), JsonSerializer.Serialize(new { batch = b, flat_ms = Median(f), stock_ms = Median(s), ratio = Median(ratios) }, Json));
             return 0;
         });
         return cmd;

@@ -101,5 +101,10 @@ public sealed class EndToEndTests
 
         Assert.NotEqual(0, Run("sample", "--count", "many").Code);
         Assert.Equal(0, Run("--help").Code);
+
+        var doctor = Run("doctor");
+        Assert.Equal(0, doctor.Code);
+        Assert.Contains("libtorch", doctor.Out);
+        Assert.Contains("tensor check", doctor.Out);
     }
 }
