@@ -44,6 +44,20 @@ public static class CommonOptions
         HelpName = "N",
     };
 
+    /// <summary>
+    /// The config of a training run: from --config (or the defaults) with --set applied; when
+    /// resuming without --config, the config saved in the run's last checkpoint, with --set applied.
+    /// </summary>
+    public static T LoadRunConfig<T>(string? file, IReadOnlyList<string> sets, string? resumeFrom, string kind) where T : new()
+    {
+        if (file is null && resumeFrom is not null && File.Exists(resumeFrom + ".json"))
+        {
+            var saved = ResGen.Training.Checkpoint.LoadConfig<T>(resumeFrom, kind);
+            return ResGen.Config.ConfigLoader.Parse<T>(ResGen.Config.ConfigLoader.ToJson(saved), resumeFrom + ".json", sets);
+        }
+        return ResGen.Config.ConfigLoader.Load<T>(file, sets);
+    }
+
     /// <summary>Applies --threads and resolves --device.</summary>
     public static torch.Device Setup(string device, int? threads)
     {

@@ -41,7 +41,7 @@ public static class ClassifierCommands
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             string outDir = pr.GetValue(output)!;
             bool isResume = pr.GetValue(resume);
-            var cfg = LoadConfig(pr.GetValue(config), pr.GetValue(set) ?? [], isResume ? Path.Combine(outDir, "last") : null);
+            var cfg = CommonOptions.LoadRunConfig<ClassifierConfig>(pr.GetValue(config), pr.GetValue(set) ?? [], isResume ? Path.Combine(outDir, "last") : null, ClassifierTraining.Kind);
             var train = FashionMnist.Load("train", pr.GetValue(data), pr.GetValue(limit));
             var test = FashionMnist.Load("test", pr.GetValue(data));
             torch.manual_seed(cfg.Train.Seed);
@@ -152,15 +152,6 @@ public static class ClassifierCommands
         return sb.ToString();
     }
 
-    internal static ClassifierConfig LoadConfig(string? file, IReadOnlyList<string> sets, string? resumeFrom)
-    {
-        if (file is null && resumeFrom is not null && File.Exists(resumeFrom + ".json"))
-        {
-            var saved = Checkpoint.LoadConfig<ClassifierConfig>(resumeFrom, ClassifierTraining.Kind);
-            return ConfigLoader.Parse<ClassifierConfig>(ConfigLoader.ToJson(saved), resumeFrom + ".json", sets);
-        }
-        return ConfigLoader.Load<ClassifierConfig>(file, sets);
-    }
 
     internal static string Describe(ClassifierConfig c) => string.Create(CultureInfo.InvariantCulture,
         $"{c.Model.ImageSize}px ×{c.Model.Channels}, conv [{string.Join(", ", c.Model.HiddenChannels)}]×{c.Model.ConvsPerStage}, pooled {c.Model.PooledSize}×{c.Model.PooledSize}, {c.Model.FeatureDim}-d features, {c.Model.Classes} classes");

@@ -58,7 +58,7 @@ public static class TokenizerCommands
             string outDir = pr.GetValue(output)!;
             var sets = pr.GetValue(set) ?? [];
             bool isResume = pr.GetValue(resume);
-            var cfg = LoadConfig(pr.GetValue(config), sets, isResume ? Path.Combine(outDir, "last") : null);
+            var cfg = CommonOptions.LoadRunConfig<TokenizerConfig>(pr.GetValue(config), sets, isResume ? Path.Combine(outDir, "last") : null, TokenizerTraining.Kind);
             var train = FashionMnist.Load("train", pr.GetValue(data), pr.GetValue(limit));
             var test = FashionMnist.Load("test", pr.GetValue(data));
             torch.manual_seed(cfg.Train.Seed);
@@ -168,15 +168,6 @@ public static class TokenizerCommands
         ImageGrid.Save(torch.cat(rows).cpu(), path, n, scale: 3, rowLabels: labels);
     }
 
-    internal static TokenizerConfig LoadConfig(string? file, IReadOnlyList<string> sets, string? resumeFrom)
-    {
-        if (file is null && resumeFrom is not null && File.Exists(resumeFrom + ".json"))
-        {
-            var saved = Checkpoint.LoadConfig<TokenizerConfig>(resumeFrom, TokenizerTraining.Kind);
-            return ConfigLoader.Parse<TokenizerConfig>(ConfigLoader.ToJson(saved), resumeFrom + ".json", sets);
-        }
-        return ConfigLoader.Load<TokenizerConfig>(file, sets);
-    }
 
     internal static string Describe(TokenizerConfig c) => string.Create(CultureInfo.InvariantCulture,
         $"{c.Model.ImageSize}px ×{c.Model.Channels} → {c.Model.GridSize}×{c.Model.GridSize} grid, D = {c.Rvq.Depth}, K = {c.Rvq.CodebookSize}, d_z = {c.Rvq.CodeDim}");

@@ -38,7 +38,7 @@ public static class TrainCommand
             var val = valPath is null ? null : ReadCache(valPath);
             if (val is not null) CheckCacheMatchesTokenizer(val, tokHash, valPath!);
 
-            var cfg = LoadConfig(pr.GetValue(config), pr.GetValue(set) ?? [], isResume ? Path.Combine(outDir, "last") : null);
+            var cfg = CommonOptions.LoadRunConfig<ResGenRunConfig>(pr.GetValue(config), pr.GetValue(set) ?? [], isResume ? Path.Combine(outDir, "last") : null, ResGenTraining.Kind);
             cfg = cfg with
             {
                 Tokens = new TokenGridShape { GridHeight = train.GridHeight, GridWidth = train.GridWidth, Depth = train.Depth, CodebookSize = train.CodebookSize, CodeDim = tok.CodeDim },
@@ -87,13 +87,4 @@ public static class TrainCommand
             throw new UserErrorException($"token cache '{path}' was made by tokenizer config {hash}, not by the given tokenizer ({tokenizerHash}); re-encode it or pass the matching --tokenizer.");
     }
 
-    static ResGenRunConfig LoadConfig(string? file, IReadOnlyList<string> sets, string? resumeFrom)
-    {
-        if (file is null && resumeFrom is not null && File.Exists(resumeFrom + ".json"))
-        {
-            var saved = Checkpoint.LoadConfig<ResGenRunConfig>(resumeFrom, ResGenTraining.Kind);
-            return ConfigLoader.Parse<ResGenRunConfig>(ConfigLoader.ToJson(saved), resumeFrom + ".json", sets);
-        }
-        return ConfigLoader.Load<ResGenRunConfig>(file, sets);
-    }
 }
