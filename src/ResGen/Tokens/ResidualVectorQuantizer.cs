@@ -49,7 +49,18 @@ public sealed class ResidualVectorQuantizer : nn.Module
     public Tensor Codebooks => codebooks;
 
     /// <summary>True once k-means initialisation has run (or a trained state was loaded).</summary>
-    public bool IsInitialized => initialized.item<float>() > 0;
+    /// <remarks>Read from the buffer (a host synchronisation) only until it is first seen true.</remarks>
+    public bool IsInitialized
+    {
+        get
+        {
+            if (initializedSeen) return true;
+            using var scope = torch.NewDisposeScope();
+            return initializedSeen = initialized.cpu().item<float>() > 0;
+        }
+    }
+
+    bool initializedSeen;
 
     /// <summary>
     /// Quantizes <paramref name="z"/> [.., d_z]. In training mode: k-means initialisation on the
