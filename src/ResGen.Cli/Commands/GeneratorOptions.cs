@@ -22,7 +22,6 @@ public sealed class GeneratorOptions
     public Option<int?> Steps { get; } = new("--steps") { Description = "Sampling steps T (default: from the checkpoint's config, 16).", HelpName = "T" };
     public Option<float?> Cfg { get; } = new("--cfg") { Description = "Classifier-free guidance scale w (0 = no guidance; default from the config).", HelpName = "W" };
     public Option<string?> CfgSchedule { get; } = new("--cfg-schedule") { Description = "How the guidance scale moves over the steps: constant or linear.", HelpName = "NAME" };
-    public Option<string?> CfgMode { get; } = new("--cfg-mode") { Description = "How guidance acts on the mixture: mixture (extrapolate logits and means) or ratio (reweight the conditional components).", HelpName = "NAME" };
     public Option<float?> TopP { get; } = new("--top-p") { Description = "Top-p (nucleus) filter on the mixture components.", HelpName = "P" };
     public Option<float?> Temperature { get; } = new("--temperature") { Description = "Initial temperature of the Gumbel noise on confidences (anneals to 0).", HelpName = "TAU" };
     public Option<float?> DrawScale { get; } = new("--draw-scale") { Description = "0: take the chosen component's mean; s > 0: draw from it with its scale times s.", HelpName = "S" };
@@ -40,7 +39,7 @@ public sealed class GeneratorOptions
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Checkpoint, TokenizerPath, Steps, Cfg, CfgSchedule, CfgMode, TopP, Temperature, DrawScale, Schedule, BatchSize, Device, Threads })
+        foreach (var o in new Option[] { Checkpoint, TokenizerPath, Steps, Cfg, CfgSchedule, TopP, Temperature, DrawScale, Schedule, BatchSize, Device, Threads })
             cmd.Options.Add(o);
     }
 
@@ -56,7 +55,6 @@ public sealed class GeneratorOptions
             Steps = pr.GetValue(Steps) ?? s.Steps,
             Guidance = pr.GetValue(Cfg) ?? s.Guidance,
             GuidanceSchedule = pr.GetValue(CfgSchedule) ?? s.GuidanceSchedule,
-            GuidanceMode = pr.GetValue(CfgMode) ?? s.GuidanceMode,
             TopP = pr.GetValue(TopP) ?? s.TopP,
             Temperature = pr.GetValue(Temperature) ?? s.Temperature,
             DrawScale = pr.GetValue(DrawScale) ?? s.DrawScale,

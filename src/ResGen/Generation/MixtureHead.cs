@@ -22,16 +22,6 @@ public sealed record MixtureParams(Tensor Logits, Tensor Means, Tensor LogScales
                    LogScales.reshape(-1, m, d).index_select(0, flatIndex));
     }
 
-    /// <summary>
-    /// Log-density of the mixture at several points per position: z [B, L, P, d_z] → [B, L, P].
-    /// </summary>
-    public Tensor LogDensity(Tensor z)
-    {
-        var diff = (z.unsqueeze(-2) - Means.unsqueeze(-3)) * torch.exp(-LogScales).unsqueeze(-3);    // [B, L, P, M, dz]
-        var logN = -0.5 * diff.pow(2).sum(-1) - LogScales.sum(-1).unsqueeze(-2) - 0.5 * Means.shape[^1] * Math.Log(2 * Math.PI);
-        return torch.logsumexp(functional.log_softmax(Logits, -1).unsqueeze(-2) + logN, -1);
-    }
-
     /// <summary>log π_m + log N(z; μ_m, σ_m²) for each component: [.., M], z [.., d_z].</summary>
     public Tensor JointLogLikelihood(Tensor z)
     {

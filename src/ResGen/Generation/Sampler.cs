@@ -63,7 +63,7 @@ public sealed class Sampler(MixtureNetwork network, ResidualVectorQuantizer quan
             using (torch.no_grad())
             {
                 if (w == 0) { p = network(prefix, masked, labels); passes += 1; }
-                else { p = Guided(prefix, masked, labels, nullLabels, w, settings.GuidanceMode); passes += 2; }
+                else { p = Guided(prefix, masked, labels, nullLabels, w); passes += 2; }
             }
             var (logPi, comp) = ChooseComponent(p.Logits.to(ScalarType.Float32), settings.TopP, generator);   // [B, L]
             var gatherIdx = comp.unsqueeze(-1).unsqueeze(-1).expand(b, l, 1, p.Means.shape[^1]);
@@ -103,25 +103,12 @@ public sealed class Sampler(MixtureNetwork network, ResidualVectorQuantizer quan
             => new(i.MoveToOuterDisposeScope(), calls, nPasses, s);
     }
 
-    MixtureParams Guided(Tensor prefix, Tensor masked, Tensor labels, Tensor nullLabels, float w, string mode)
+    MixtureParams Guided(Tensor prefix, Tensor masked, Tensor labels, Tensor nullLabels, float w)
     {
         var both = network(torch.cat([prefix, prefix]), torch.cat([masked, masked]), torch.cat([labels, nullLabels]));
         long b = labels.shape[0];
         MixtureParams Half(Range r) => new(both.Logits[r], both.Means[r], both.LogScales[r]);
-        return mode == "ratio" ? GuideByRatio(Half(..(int)b), Half((int)b..), w) : Guide(Half(..(int)b), Half((int)b..), w);
-    }
-
-    /// <summary>
-    /// Guidance that never leaves the conditional components: component m is reweighted by
-    /// w·(log p_cond(μ_m) − log p_uncond(μ_m)), the guided density ratio at its mean.
-    /// </summary>
-    public static MixtureParams GuideByRatio(MixtureParams cond, MixtureParams uncond, float w)
-    {
-        if (w == 0) return cond;
-        var c = new MixtureParams(cond.Logits.to(ScalarType.Float32), cond.Means.to(ScalarType.Float32), cond.LogScales.to(ScalarType.Float32));
-        var u = new MixtureParams(uncond.Logits.to(ScalarType.Float32), uncond.Means.to(ScalarType.Float32), uncond.LogScales.to(ScalarType.Float32));
-        var ratio = c.LogDensity(c.Means) - u.LogDensity(c.Means);
-        return new MixtureParams(functional.log_softmax(c.Logits, -1) + w * ratio, c.Means, c.LogScales);
+        return Guide(Half(..(int)b), Half((int)b..), w);
     }
 
     /// <summary>

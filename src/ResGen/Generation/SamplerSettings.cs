@@ -11,12 +11,6 @@ public sealed record SamplerSettings
     public float Guidance { get; init; } = 2f;
     /// <summary>How w moves over the steps: "constant", or "linear" (w times the share already revealed).</summary>
     public string GuidanceSchedule { get; init; } = "constant";
-    /// <summary>
-    /// How guidance acts on the mixture: "mixture" moves logits and means to cond + w·(cond − uncond);
-    /// "ratio" keeps the conditional components and reweights them by the guided density ratio
-    /// log π_m + w·(log p_cond(μ_m) − log p_uncond(μ_m)).
-    /// </summary>
-    public string GuidanceMode { get; init; } = "mixture";
     /// <summary>Nucleus (top-p) filter on the mixture components before one is drawn.</summary>
     public float TopP { get; init; } = 0.9f;
     /// <summary>Initial temperature of the Gumbel noise added to confidences; anneals linearly to 0.</summary>
@@ -32,8 +26,6 @@ public sealed record SamplerSettings
         if (Guidance < 0 || float.IsNaN(Guidance)) throw new UserErrorException($"guidance scale must be >= 0, got {Guidance}.");
         if (GuidanceSchedule is not ("constant" or "linear"))
             throw new UserErrorException($"guidance schedule must be constant or linear, got '{GuidanceSchedule}'.");
-        if (GuidanceMode is not ("mixture" or "ratio"))
-            throw new UserErrorException($"guidance mode must be mixture or ratio, got '{GuidanceMode}'.");
         if (!(TopP > 0 && TopP <= 1)) throw new UserErrorException($"top-p must be in (0, 1], got {TopP}.");
         if (Temperature < 0 || float.IsNaN(Temperature)) throw new UserErrorException($"temperature must be >= 0, got {Temperature}.");
         if (DrawScale < 0 || float.IsNaN(DrawScale)) throw new UserErrorException($"draw scale must be >= 0, got {DrawScale}.");
@@ -48,5 +40,5 @@ public sealed record SamplerSettings
     public float TemperatureAt(int t) => Temperature * (1f - (float)t / Steps);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}, {GuidanceMode}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} schedule={Schedule}");
+        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} schedule={Schedule}");
 }

@@ -136,28 +136,6 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void RatioGuidanceKeepsTheConditionalComponents()
-    {
-        var f = new FakeNetwork();
-        var x = torch.randn(3, L, Dz, generator: new Generator(4));
-        var k = torch.full(3, L, 3L);
-        var cond = f.Forward(x, k, torch.tensor(new long[] { 0, 1, 1 }));
-        var uncond = f.Forward(x, k, torch.full(3, (long)Classes));
-        TensorAssert.Equal(cond.Logits, Sampler.GuideByRatio(cond, uncond, 0).Logits);
-        var g = Sampler.GuideByRatio(cond, uncond, 2);
-        TensorAssert.Equal(cond.Means, g.Means);
-        TensorAssert.Equal(cond.LogScales, g.LogScales);
-        // guiding towards itself changes nothing but the normalisation of the logits
-        var self = Sampler.GuideByRatio(cond, cond, 3);
-        Assert.True(torch.allclose(self.Logits, torch.nn.functional.log_softmax(cond.Logits, -1), 1e-5, 1e-5));
-        // the mixture density at one point agrees with the per-component joint likelihoods
-        var z = torch.randn(3, L, Dz, generator: new Generator(5));
-        Assert.True(torch.allclose(cond.LogDensity(z.unsqueeze(2)).squeeze(2), torch.logsumexp(cond.JointLogLikelihood(z), -1), 1e-4, 1e-4));
-        var (r, _) = Run(new SamplerSettings { Steps = 3, Guidance = 2, GuidanceMode = "ratio" }, 9);
-        Assert.True((r.Steps[^1].Visible == D).all().item<bool>());
-    }
-
-    [Fact]
     public void TooManyStepsIsAUserError()
         => Assert.Throws<UserErrorException>(() => Run(new SamplerSettings { Steps = L * D + 1 }, 1));
 }
