@@ -56,7 +56,7 @@ public static class TrainCommand
             var model = new ResGenModel(network, tok.Quantizer);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"resgen: width {cfg.Model.Width}, {cfg.Model.Layers} layers, {cfg.Model.MixtureComponents} mixture components; {TokenizerCommands.CountParameters(network):N0} parameters; " +
-                $"{train.Count} grids of {train.Length}×{train.Depth}; latent scale {network.LatentScale:0.###}; device {dev}"));
+                $"{train.Count} grids of {train.Length}×{train.Depth}; latent scale {(isResume ? "from the checkpoint" : network.LatentScale.ToString("0.###", CultureInfo.InvariantCulture))}; device {dev}"));
             var eval = ConsoleProgress.RunTraining("resgen", cfg.Train.Steps, (progress, log) =>
                 ResGenTraining.Run(cfg, model, train, val, outDir, isResume, dev, log, progress));
             MetricsFile.Plot(Path.Combine(outDir, TrainLog.MetricsFileName), Path.Combine(outDir, "loss.png"), "resgen training", ["loss", "nll", "val_nll"], yLabel: "nats per latent dimension");
