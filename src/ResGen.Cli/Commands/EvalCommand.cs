@@ -74,9 +74,12 @@ public static class EvalCommand
                 {
                     var (largest, measured) = MemoryProbe.LargestBatch(b => SecondsPerSample(loaded, b, 1, steps: 2), budgetBytes, [32, 128, 256]);
                     report["memory_budget_bytes"] = budgetBytes;
-                    report["largest_batch_in_budget"] = largest;
+                    if (largest is { } lb) report["largest_batch_in_budget"] = lb;
                     report["peak_bytes_by_batch"] = measured.ToDictionary(m => m.Batch.ToString(CultureInfo.InvariantCulture), m => m.Bytes);
-                    Console.WriteLine($"largest batch within {pr.GetValue(budget)}: about {largest} samples (peak memory above start: {string.Join(", ", measured.Select(m => $"batch {m.Batch}: {m.Bytes / 1048576.0:0} MiB"))})");
+                    string peaks = string.Join(", ", measured.Select(m => string.Create(CultureInfo.InvariantCulture, $"batch {m.Batch}: {m.Bytes / 1048576.0:0} MiB")));
+                    Console.WriteLine(largest is { } l
+                        ? $"largest batch within {pr.GetValue(budget)}: about {l} samples (peak memory above start: {peaks})"
+                        : $"largest batch within {pr.GetValue(budget)}: not measurable here, the peak did not grow with the batch ({peaks})");
                 }
             }
             string dir = pr.GetValue(outDir)!;

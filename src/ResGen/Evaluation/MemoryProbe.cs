@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace ResGen.Evaluation;
 
@@ -7,39 +8,66 @@ namespace ResGen.Evaluation;
 /// mark VmHWM, reset through /proc/self/clear_refs). Used to find the largest sampling batch that
 /// fits a memory budget on CPU.
 /// </summary>
+/// <remarks>
+/// libtorch's CPU tensors come from malloc, and glibc keeps freed heap pages resident for reuse: after
+/// one large batch, a second one would reuse those pages and show no growth at all. Every measurement
+/// therefore first hands free heap pages back to the kernel (<c>malloc_trim(0)</c>, all arenas) and
+/// counts from the resident size that is left.
+/// </remarks>
 public static class MemoryProbe
 {
+    /// <summary>Growth between the two largest probes below which no per-item cost is estimated (allocator noise).</summary>
+    const long NoiseBytes = 1L << 20;
+
     public static bool Supported => File.Exists("/proc/self/status") && File.Exists("/proc/self/clear_refs");
 
     /// <summary>Current resident memory in bytes.</summary>
     public static long Resident() => Read("VmRSS:");
 
-    /// <summary>Runs <paramref name="work"/> and returns the peak resident memory reached during it, in bytes.</summary>
-    public static long Peak(Action work)
+    /// <summary>
+    /// Runs <paramref name="work"/> and returns how far its peak resident memory rose above the
+    /// resident memory just before it (after freed heap memory was returned to the kernel), in bytes.
+    /// </summary>
+    public static long PeakGrowth(Action work)
     {
         if (!Supported) throw new PlatformNotSupportedException("peak-memory measurement needs Linux /proc");
         GC.Collect();
         GC.WaitForPendingFinalizers();
+        TrimHeap();
         File.WriteAllText("/proc/self/clear_refs", "5");   // resets VmHWM to the current RSS
+        long start = Resident();
         work();
-        return Read("VmHWM:");
+        return Math.Max(0, Read("VmHWM:") - start);
     }
+
+    /// <summary>Returns free malloc memory to the kernel where the C library can (glibc); false elsewhere.</summary>
+    public static bool TrimHeap()
+    {
+        try { return MallocTrim(0) != 0; }
+        catch (DllNotFoundException) { return false; }
+        catch (EntryPointNotFoundException) { return false; }
+    }
+
+    [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
+    static extern int MallocTrim(nuint pad);
 
     /// <summary>
     /// The largest batch whose peak footprint stays within <paramref name="budgetBytes"/>, from a
-    /// straight line through the peaks measured at <paramref name="probes"/> batch sizes (increasing).
-    /// Returns the estimate and the measured (batch, peak bytes above the starting footprint).
+    /// straight line through the peaks measured at <paramref name="probes"/> batch sizes (increasing),
+    /// the budget counting from the process's resident memory before the work. Returns the estimate
+    /// (null when the peaks did not grow with the batch, so that no line can be drawn) and the measured
+    /// (batch, peak bytes above the starting footprint).
     /// </summary>
-    public static (long LargestBatch, IReadOnlyList<(int Batch, long Bytes)> Measured) LargestBatch(Action<int> runBatch, long budgetBytes, IReadOnlyList<int> probes)
+    public static (long? LargestBatch, IReadOnlyList<(int Batch, long Bytes)> Measured) LargestBatch(Action<int> runBatch, long budgetBytes, IReadOnlyList<int> probes)
     {
         if (probes.Count < 2) throw new ArgumentException("need at least two probe batch sizes", nameof(probes));
-        long baseline = Resident();
         var measured = new List<(int, long)>();
         foreach (var b in probes.OrderBy(b => b))
-            measured.Add((b, Math.Max(0, Peak(() => runBatch(b)) - baseline)));
+            measured.Add((b, PeakGrowth(() => runBatch(b))));
         var (b1, m1) = measured[^2];
         var (b2, m2) = measured[^1];
-        double perItem = Math.Max(1.0, (double)(m2 - m1) / (b2 - b1));
+        if (b2 <= b1 || m2 - m1 < NoiseBytes) return (null, measured);
+        double perItem = (double)(m2 - m1) / (b2 - b1);
         double fixedPart = m2 - perItem * b2;
         long largest = (long)Math.Floor((budgetBytes - fixedPart) / perItem);
         return (Math.Max(0, largest), measured);
