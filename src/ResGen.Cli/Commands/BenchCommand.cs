@@ -34,7 +34,7 @@ public static class BenchCommand
         var data = CommonOptions.Data();
         var count = new Option<int>("--count") { Description = "Samples per class at every setting.", DefaultValueFactory = _ => 50, HelpName = "N" };
         var stepList = new Option<string>("--step-list") { Description = "Sampling steps to compare, comma-separated.", DefaultValueFactory = _ => "4,8,16" };
-        var cfgList = new Option<string>("--cfg-list") { Description = "Guidance scales to compare, comma-separated (0 = unguided).", DefaultValueFactory = _ => "0,1" };
+        var cfgList = new Option<string>("--cfg-list") { Description = "Guidance scales to compare, comma-separated (0 = unguided).", DefaultValueFactory = _ => "0,0.75" };
         var seed = new Option<long>("--seed") { Description = "Seed of the sampler.", DefaultValueFactory = _ => 0, HelpName = "N" };
         var outDir = OutDir();
         var cmd = new Command("sampling", "Class accuracy, Fréchet distance and time per sample for every (steps, guidance) pair; plot of quality vs wall-clock time.")
@@ -85,7 +85,7 @@ public static class BenchCommand
         var depths = new Option<string>("--depths") { Description = "RVQ depths to compare, comma-separated.", DefaultValueFactory = _ => "4,8,16" };
         var count = new Option<int>("--count") { Description = "Samples per timed run.", DefaultValueFactory = _ => 64, HelpName = "N" };
         var steps = new Option<int>("--steps") { Description = "Sampling steps T (the same at every depth).", DefaultValueFactory = _ => 16, HelpName = "T" };
-        var cfg = new Option<float>("--cfg") { Description = "Guidance scale (2 network passes per step when > 0).", DefaultValueFactory = _ => 1f, HelpName = "W" };
+        var cfg = new Option<float>("--cfg") { Description = "Guidance scale (2 network passes per step when > 0).", DefaultValueFactory = _ => 0.75f, HelpName = "W" };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per depth (the median is reported).", DefaultValueFactory = _ => 3, HelpName = "N" };
         var config = CommonOptions.Config("generator (network size)");
         var set = CommonOptions.Set();

@@ -8,7 +8,7 @@ public sealed record SamplerSettings
     /// <summary>Sampling steps T (one network call each, two passes with guidance), independent of depth.</summary>
     public int Steps { get; init; } = 16;
     /// <summary>Classifier-free guidance scale w: guided = cond + w·(cond − uncond); 0 = conditional only.</summary>
-    public float Guidance { get; init; } = 1f;
+    public float Guidance { get; init; } = 0.75f;
     /// <summary>How w moves over the steps: "constant", or "linear" (w times the share already revealed).</summary>
     public string GuidanceSchedule { get; init; } = "constant";
     /// <summary>Nucleus (top-p) filter on the mixture components before one is drawn.</summary>
