@@ -24,11 +24,30 @@ public sealed class MemoryProbeTests
     public void Peak_growth_is_seen_even_after_the_heap_already_held_that_much()
     {
         if (!MemoryProbe.Supported) return;   // needs Linux /proc
-        // The first round leaves freed pages in the C heap; without trimming them, a second, equal
-        // round would reuse resident pages and look free of cost (the bug this guards against).
-        AllocateTouchFree(64);
-        long growth = MemoryProbe.PeakGrowth(() => AllocateTouchFree(64));
-        Assert.InRange(growth, 200L << 20, 1L << 30);
+        // Leave 64 freed 4 MiB holes in the C heap, each pinned in place by a live 256 KiB block after it so that
+        // the allocator cannot give them back by shrinking the heap's top: they stay resident, as the
+        // pages of an earlier large sampling batch do. A second, equal round reuses those pages; the
+        // probe must still see its cost (without trimming the heap first it measured about 0).
+        Marshal.FreeHGlobal(Marshal.AllocHGlobal(Chunk));   // raises glibc's mmap threshold above 4 MiB
+        var holes = new IntPtr[64];
+        var pins = new IntPtr[64];
+        var page = new byte[4096];
+        for (int i = 0; i < holes.Length; i++)
+        {
+            holes[i] = Marshal.AllocHGlobal(Chunk);
+            for (int off = 0; off < Chunk; off += page.Length) Marshal.Copy(page, 0, holes[i] + off, page.Length);
+            pins[i] = Marshal.AllocHGlobal(256 << 10);
+        }
+        try
+        {
+            foreach (var h in holes) Marshal.FreeHGlobal(h);
+            long growth = MemoryProbe.PeakGrowth(() => AllocateTouchFree(64));
+            Assert.InRange(growth, 200L << 20, 1L << 30);
+        }
+        finally
+        {
+            foreach (var p in pins) Marshal.FreeHGlobal(p);
+        }
     }
 
     [Fact]
