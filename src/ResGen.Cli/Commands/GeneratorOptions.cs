@@ -25,6 +25,7 @@ public sealed class GeneratorOptions
     public Option<float?> TopP { get; } = new("--top-p") { Description = "Top-p (nucleus) filter on the mixture components.", HelpName = "P" };
     public Option<float?> Temperature { get; } = new("--temperature") { Description = "Initial temperature of the Gumbel noise on confidences (anneals to 0).", HelpName = "TAU" };
     public Option<float?> DrawScale { get; } = new("--draw-scale") { Description = "0: take the chosen component's mean; s > 0: draw from it with its scale times s.", HelpName = "S" };
+    public Option<string?> Confidence { get; } = new("--confidence") { Description = "Token confidence: codes (component + code log-probabilities) or component (component alone, as in the paper).", HelpName = "NAME" };
     public Option<string?> Schedule { get; } = new("--schedule") { Description = "Mask schedule for the steps: cosine, linear, square, cubic or sqrt.", HelpName = "NAME" };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Samples generated together.", DefaultValueFactory = _ => 256, HelpName = "N" };
     public Option<string> Device { get; } = CommonOptions.Device();
@@ -39,7 +40,7 @@ public sealed class GeneratorOptions
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Checkpoint, TokenizerPath, Steps, Cfg, CfgSchedule, TopP, Temperature, DrawScale, Schedule, BatchSize, Device, Threads })
+        foreach (var o in new Option[] { Checkpoint, TokenizerPath, Steps, Cfg, CfgSchedule, TopP, Temperature, DrawScale, Confidence, Schedule, BatchSize, Device, Threads })
             cmd.Options.Add(o);
     }
 
@@ -58,6 +59,7 @@ public sealed class GeneratorOptions
             TopP = pr.GetValue(TopP) ?? s.TopP,
             Temperature = pr.GetValue(Temperature) ?? s.Temperature,
             DrawScale = pr.GetValue(DrawScale) ?? s.DrawScale,
+            Confidence = pr.GetValue(Confidence) ?? s.Confidence,
             Schedule = pr.GetValue(Schedule) ?? s.Schedule,
         };
         s.Validate();

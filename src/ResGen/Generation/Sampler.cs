@@ -76,7 +76,9 @@ public sealed class Sampler(MixtureNetwork network, ResidualVectorQuantizer quan
             var (cand, tokLogp) = quantizer.RequantizeScored(idx, visible, z, variance);
 
             // Confidence of every candidate token; non-increasing with depth inside a position.
-            var score = logPi.unsqueeze(-1) + tokLogp.cumsum(-1);
+            var score = settings.Confidence == "component"
+                ? logPi.unsqueeze(-1).expand(b, l, depth).clone()
+                : logPi.unsqueeze(-1) + tokLogp.cumsum(-1);
             float tau = settings.TemperatureAt(t);
             if (tau > 0)
             {

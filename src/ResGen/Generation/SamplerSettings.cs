@@ -17,6 +17,12 @@ public sealed record SamplerSettings
     public float Temperature { get; init; } = 1f;
     /// <summary>0: use the chosen component's mean; s &gt; 0: draw from it with its scale times s.</summary>
     public float DrawScale { get; init; } = 0f;
+    /// <summary>
+    /// What a candidate token's confidence is made of: "codes" (the chosen component's log-probability
+    /// plus the cumulative log-probability of the re-quantized codes up to that depth) or "component"
+    /// (the component's log-probability alone, the same for every depth of a position, as in the paper).
+    /// </summary>
+    public string Confidence { get; init; } = "codes";
     /// <summary>Mask schedule γ for the number of tokens left masked after each step.</summary>
     public string Schedule { get; init; } = "cosine";
 
@@ -29,6 +35,8 @@ public sealed record SamplerSettings
         if (!(TopP > 0 && TopP <= 1)) throw new UserErrorException($"top-p must be in (0, 1], got {TopP}.");
         if (Temperature < 0 || float.IsNaN(Temperature)) throw new UserErrorException($"temperature must be >= 0, got {Temperature}.");
         if (DrawScale < 0 || float.IsNaN(DrawScale)) throw new UserErrorException($"draw scale must be >= 0, got {DrawScale}.");
+        if (Confidence is not ("codes" or "component"))
+            throw new UserErrorException($"confidence must be codes or component, got '{Confidence}'.");
         MaskSchedule.Check(Schedule);
     }
 
@@ -40,5 +48,5 @@ public sealed record SamplerSettings
     public float TemperatureAt(int t) => Temperature * (1f - (float)t / Steps);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} schedule={Schedule}");
+        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} confidence={Confidence} schedule={Schedule}");
 }

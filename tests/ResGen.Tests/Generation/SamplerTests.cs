@@ -48,12 +48,14 @@ public sealed class SamplerTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(5)]
-    [InlineData(24)]
-    public void UnmasksEverythingInExactlyTSteps(int steps)
+    [InlineData(1, "codes")]
+    [InlineData(5, "codes")]
+    [InlineData(24, "codes")]
+    [InlineData(5, "component")]
+    [InlineData(24, "component")]
+    public void UnmasksEverythingInExactlyTSteps(int steps, string confidence)
     {
-        var s = new SamplerSettings { Steps = steps, Guidance = 0 };
+        var s = new SamplerSettings { Steps = steps, Guidance = 0, Confidence = confidence };
         var (r, net) = Run(s, 1);
         Assert.Equal(steps, net.Calls);
         Assert.Equal(steps, r.NetworkCalls);
@@ -134,6 +136,10 @@ public sealed class SamplerTests
         Assert.Equal(3, zero.NetworkPasses);
         Assert.All(net0.Batches, n => Assert.Equal(3L, n));
     }
+
+    [Fact]
+    public void UnknownConfidenceIsAUserError()
+        => Assert.Throws<UserErrorException>(() => new SamplerSettings { Confidence = "vibes" }.Validate());
 
     [Fact]
     public void TooManyStepsIsAUserError()
