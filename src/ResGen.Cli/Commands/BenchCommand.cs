@@ -1,12 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using ResGen.Data;
 using ResGen.Evaluation;
 using ResGen.Generation;
 using ResGen.Imaging;
-using ResGen.IO;
 using ResGen.Tokens;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -73,7 +71,7 @@ public static class BenchCommand
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
             plot.Save(Path.Combine(dir, "quality_vs_time.png"));
-            AtomicFile.WriteText(Path.Combine(dir, "sampling.json"), JsonSerializer.Serialize(new { settings = loaded.Settings.ToString(), samples_per_setting = n * FashionMnist.ClassCount, fd_real_floor = floor, rows }, Json));
+            Reports.WriteJson(Path.Combine(dir, "sampling.json"), new { settings = loaded.Settings.ToString(), samples_per_setting = n * FashionMnist.ClassCount, fd_real_floor = floor, rows });
             Console.WriteLine($"wrote {dir}/sampling.json and {dir}/quality_vs_time.png");
             return 0;
         });
@@ -134,8 +132,7 @@ public static class BenchCommand
                     if (r > 0) times.Add(sw.Elapsed.TotalSeconds);
                     passes = res.NetworkPasses;
                 }
-                times.Sort();
-                double med = times[times.Count / 2];
+                double med = Reports.Median(times);
                 first ??= med;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{d,5}  {shape.Positions * d,6}  {settings.Steps,5}  {passes,6}  {med,7:0.000}  {med * 1000 / n,9:0.0}  {med / first,7:0.00}×"));
@@ -145,7 +142,7 @@ public static class BenchCommand
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
             new LinePlot("ResGen sampling time vs RVQ depth", "depth D", "ms per sample").Add($"T = {settings.Steps}", xs, ys).Save(Path.Combine(dir, "time_vs_depth.png"));
-            AtomicFile.WriteText(Path.Combine(dir, "depth.json"), JsonSerializer.Serialize(new { settings = settings.ToString(), samples = n, rows }, Json));
+            Reports.WriteJson(Path.Combine(dir, "depth.json"), new { settings = settings.ToString(), samples = n, rows });
             Console.WriteLine($"wrote {dir}/depth.json and {dir}/time_vs_depth.png");
             return 0;
         });
@@ -198,15 +195,14 @@ public static class BenchCommand
                 double ts = Step(() => { stock.zero_grad(); stockModel.Loss(idx, labels, new Generator(7, dev)).Loss.backward(); torch.nn.utils.clip_grad_norm_(stockNet.parameters(), 1.0); stock.step(); });
                 if (r > 0) { f.Add(tf); s.Add(ts); }   // the first round warms up
             }
-            double Median(List<double> v) { var c = v.OrderBy(x => x).ToList(); return c[c.Count / 2]; }
             var ratios = s.Zip(f, (a, c) => a / c).ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"ResGen width {run.Model.Width}, {run.Model.Layers} layers, {flat.Parameters.Slots.Count} parameter tensors; batch {b}; device {dev}, {torch.get_num_threads()} threads; {f.Count} rounds of 3 steps"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"training step: flat AdamW {Median(f):0.0} ms, stock AdamW {Median(s):0.0} ms, stock/flat {Median(ratios):0.00}× (median of per-round ratios)"));
+                $"training step: flat AdamW {Reports.Median(f):0.0} ms, stock AdamW {Reports.Median(s):0.0} ms, stock/flat {Reports.Median(ratios):0.00}× (median of per-round ratios)"));
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
-            AtomicFile.WriteText(Path.Combine(dir, "optimizer.json"), JsonSerializer.Serialize(new { batch = b, flat_ms = Median(f), stock_ms = Median(s), ratio = Median(ratios) }, Json));
+            Reports.WriteJson(Path.Combine(dir, "optimizer.json"), new { batch = b, flat_ms = Reports.Median(f), stock_ms = Reports.Median(s), ratio = Reports.Median(ratios) });
             return 0;
         });
         return cmd;
@@ -217,6 +213,4 @@ public static class BenchCommand
         try { return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(parse).ToList(); }
         catch (FormatException) { throw new UserErrorException($"cannot read the list '{text}'; write numbers separated by commas, like 4,8,16."); }
     }
-
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

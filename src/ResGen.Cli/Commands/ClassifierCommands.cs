@@ -1,12 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using ResGen.Config;
 using ResGen.Data;
 using ResGen.Evaluation;
-using ResGen.IO;
-using ResGen.Training;
 using TorchSharp;
 
 namespace ResGen.Cli.Commands;
@@ -50,9 +47,7 @@ public static class ClassifierCommands
             Console.WriteLine($"classifier: {Describe(cfg)}; {TokenizerCommands.CountParameters(clf):N0} parameters; {train.Count} training images; device {dev}");
             var eval = ConsoleProgress.RunTraining("classifier", cfg.Train.Steps, (progress, log) =>
                 ClassifierTraining.Run(cfg, clf, train, test, outDir, isResume, dev, log, progress));
-            MetricsFile.Plot(Path.Combine(outDir, TrainLog.MetricsFileName), Path.Combine(outDir, "loss.png"), "classifier training", ["loss"], logY: true, yLabel: "cross-entropy");
-            Console.WriteLine($"done: {string.Join(", ", eval.Select(m => $"{m.Name} {m.FormattedValue}"))}");
-            Console.WriteLine($"model: {Path.Combine(outDir, "model")}.safetensors (+ .json); loss curve: {Path.Combine(outDir, "loss.png")}");
+            Reports.FinishTraining(outDir, eval, "classifier training", ["loss"], "cross-entropy", logY: true);
             return 0;
         });
         return cmd;
@@ -121,7 +116,7 @@ public static class ClassifierCommands
                 confusion = report.Confusion,
                 fd_floor = floorValues.Select(f => new { n = f.N, fd = f.Fd, seed = floorSeed }).ToList(),
             };
-            AtomicFile.WriteText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(json, ReportJson));
+            Reports.WriteJson(Path.Combine(dir, "report.json"), json);
             Console.WriteLine($"wrote {dir}/report.json");
             return 0;
         });
@@ -155,6 +150,4 @@ public static class ClassifierCommands
 
     internal static string Describe(ClassifierConfig c) => string.Create(CultureInfo.InvariantCulture,
         $"{c.Model.ImageSize}px ×{c.Model.Channels}, conv [{string.Join(", ", c.Model.HiddenChannels)}]×{c.Model.ConvsPerStage}, pooled {c.Model.PooledSize}×{c.Model.PooledSize}, {c.Model.FeatureDim}-d features, {c.Model.Classes} classes");
-
-    static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

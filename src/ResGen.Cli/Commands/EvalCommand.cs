@@ -1,12 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using ResGen.Data;
 using ResGen.Evaluation;
 using ResGen.Generation;
 using ResGen.Imaging;
-using ResGen.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -84,7 +82,7 @@ public static class EvalCommand
             }
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
-            AtomicFile.WriteText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(report, Json));
+            Reports.WriteJson(Path.Combine(dir, "report.json"), report);
             ImageGrid.Save(result.Images, Path.Combine(dir, "samples.png"), columns: Math.Min(n, 10), scale: 2);
             Console.WriteLine($"wrote {dir}/report.json and {dir}/samples.png");
             return 0;
@@ -133,9 +131,6 @@ public static class EvalCommand
             loaded.Tokenizer.Decode(res.Indices).cpu();
             if (r > 0 || repeats == 0) times.Add(sw.Elapsed.TotalSeconds / batch);   // the first run warms up
         }
-        times.Sort();
-        return times[times.Count / 2];
+        return Reports.Median(times);
     }
-
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

@@ -5,9 +5,7 @@ using ResGen.Config;
 using ResGen.Data;
 using ResGen.Evaluation;
 using ResGen.Imaging;
-using ResGen.IO;
 using ResGen.Tokens;
-using ResGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -67,9 +65,7 @@ public static class TokenizerCommands
             Console.WriteLine($"tokenizer: {Describe(cfg)}; {CountParameters(tok):N0} parameters; {train.Count} training images; device {dev}");
             var eval = ConsoleProgress.RunTraining("tokenizer", cfg.Train.Steps, (progress, log) =>
                 TokenizerTraining.Run(cfg, tok, train, test, outDir, isResume, dev, log, progress));
-            MetricsFile.Plot(Path.Combine(outDir, TrainLog.MetricsFileName), Path.Combine(outDir, "loss.png"), "tokenizer training", ["rec", "commit"], logY: true, yLabel: "loss");
-            Console.WriteLine($"done: {string.Join(", ", eval.Select(m => $"{m.Name} {m.FormattedValue}"))}");
-            Console.WriteLine($"model: {Path.Combine(outDir, "model")}.safetensors (+ .json); loss curve: {Path.Combine(outDir, "loss.png")}");
+            Reports.FinishTraining(outDir, eval, "tokenizer training", ["rec", "commit"], "loss", logY: true);
             return 0;
         });
         return cmd;
@@ -98,7 +94,7 @@ public static class TokenizerCommands
             foreach (var d in report.Depths) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{d.Depth,5}   {d.Mse,9:0.000000}   {d.Psnr,7:0.00}"));
             Console.WriteLine("level   usage   perplexity");
             foreach (var l in report.Levels) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{l.Level,5}   {l.UsedFraction * 100,5:0.0}%   {l.Perplexity,10:0.0}"));
-            AtomicFile.WriteText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(report, ReportJson));
+            Reports.WriteJson(Path.Combine(dir, "report.json"), report);
             new LinePlot("tokenizer: PSNR vs depth", "depths decoded", "PSNR (dB)")
                 .Add("test PSNR", report.Depths.Select(d => (double)d.Depth).ToList(), report.Depths.Select(d => d.Psnr).ToList())
                 .Save(Path.Combine(dir, "psnr_vs_depth.png"));
@@ -173,6 +169,4 @@ public static class TokenizerCommands
         $"{c.Model.ImageSize}px ×{c.Model.Channels} → {c.Model.GridSize}×{c.Model.GridSize} grid, D = {c.Rvq.Depth}, K = {c.Rvq.CodebookSize}, d_z = {c.Rvq.CodeDim}");
 
     internal static long CountParameters(nn.Module m) => m.parameters().Sum(p => p.numel());
-
-    static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

@@ -5,7 +5,6 @@ using ResGen.Config;
 using ResGen.Data;
 using ResGen.Generation;
 using ResGen.Tokens;
-using ResGen.Training;
 using TorchSharp;
 
 namespace ResGen.Cli.Commands;
@@ -59,9 +58,7 @@ public static class TrainCommand
                 $"{train.Count} grids of {train.Length}×{train.Depth}; latent scale {(isResume ? "from the checkpoint" : network.LatentScale.ToString("0.###", CultureInfo.InvariantCulture))}; device {dev}"));
             var eval = ConsoleProgress.RunTraining("resgen", cfg.Train.Steps, (progress, log) =>
                 ResGenTraining.Run(cfg, model, train, val, outDir, isResume, dev, log, progress));
-            MetricsFile.Plot(Path.Combine(outDir, TrainLog.MetricsFileName), Path.Combine(outDir, "loss.png"), "resgen training", ["loss", "nll", "val_nll"], yLabel: "nats per latent dimension");
-            Console.WriteLine($"done: {string.Join(", ", eval.Select(m => $"{m.Name} {m.FormattedValue}"))}");
-            Console.WriteLine($"model: {Path.Combine(outDir, "model")}.safetensors (+ .json); loss curve: {Path.Combine(outDir, "loss.png")}");
+            Reports.FinishTraining(outDir, eval, "resgen training", ["loss", "nll", "val_nll"], "nats per latent dimension");
             return 0;
         });
         return cmd;
