@@ -88,8 +88,9 @@ public static class ClassifierCommands
 
             var report = ConsoleProgress.Run("classifying the test split", 1.0, (p, _) => ClassifierEvaluation.Run(clf, test, device: dev, progress: p));
             string statsPath = ClassifierCheckpoint.TestStatsPath(ckpt);
+            string fingerprint = ClassifierCheckpoint.Fingerprint(ckpt);
             var reference = ConsoleProgress.Run("test-split features", 1.0, (p, _) =>
-                SampleQuality.TestStats(clf, test, ClassifierCheckpoint.Fingerprint(ckpt), statsPath, dev, p));
+                SampleQuality.TestStats(clf, test, fingerprint, statsPath, dev, p));
             var floorValues = new List<(int N, double Fd)>();
             foreach (var n in sizes)
             {
@@ -109,7 +110,7 @@ public static class ClassifierCommands
             {
                 checkpoint = ckpt,
                 config_hash = hash,
-                fingerprint = ClassifierCheckpoint.Fingerprint(ckpt),
+                fingerprint,
                 images = report.Images,
                 accuracy = report.Accuracy,
                 per_class = report.PerClass,
