@@ -38,12 +38,6 @@ public static class CommonOptions
         HelpName = "N",
     };
 
-    public static Option<long?> Seed() => new("--seed")
-    {
-        Description = "Random seed (default: from the config, or 0).",
-        HelpName = "N",
-    };
-
     /// <summary>
     /// The config of a training run: from --config (or the defaults) with --set applied; when
     /// resuming without --config, the config saved in the run's last checkpoint, with --set applied.

@@ -43,9 +43,6 @@ public sealed class FeatureStats
     /// <summary>What the statistics were computed from (free text; empty if unknown).</summary>
     public string Source { get; }
 
-    /// <summary>The same statistics with another <see cref="Source"/>.</summary>
-    public FeatureStats WithSource(string source) => new(Mean, Covariance, Count, source);
-
     /// <summary>The mean as a float64 tensor [F] on <paramref name="device"/>.</summary>
     public Tensor MeanTensor(Device? device = null) => torch.tensor(Mean, [Dim], ScalarType.Float64, device);
 
