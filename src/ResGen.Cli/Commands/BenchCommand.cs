@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using ResGen.Conditioning;
 using ResGen.Data;
 using ResGen.Evaluation;
 using ResGen.Generation;
@@ -49,7 +50,7 @@ public static class BenchCommand
             int n = pr.GetValue(count);
             var rows = new List<Dictionary<string, object>>();
             double? floor = null;
-            Console.WriteLine($"{n} samples per class at each setting; base settings: {loaded.Settings}; device {loaded.Device}, {torch.get_num_threads()} threads");
+            Console.WriteLine($"{loaded.Kind}: {n} samples per class at each setting; base settings: {loaded.Settings}; device {loaded.Device}, {torch.get_num_threads()} threads");
             Console.WriteLine("steps  cfg   passes  accuracy      FD   ms/sample");
             var plot = new LinePlot("ResGen: quality vs sampling time", "ms per sample", "Fréchet distance (classifier features)");
             foreach (var w in cfgs)
@@ -58,7 +59,8 @@ public static class BenchCommand
                 foreach (var t in steps)
                 {
                     var s = loaded.Settings with { Steps = t, Guidance = w };
-                    var m = EvalCommand.Measure(loaded, clf, reference, train, n, pr.GetValue(seed), s);
+                    var m = ConsoleProgress.Run("sampling", n * loaded.Sampling.Classes, (p, _) =>
+                        GeneratorEvaluation.Measure(loaded.Sampling, clf, reference, train, n, pr.GetValue(seed), s, loaded.BatchSize, p));
                     floor ??= m.Floor;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{t,5}  {w,4:0.##}  {m.Passes,6}  {m.Quality.ClassAccuracy * 100,7:0.0}%  {m.Quality.Fd,7:0.###}  {m.SecondsPerSample * 1000,9:0.0}"));
@@ -98,7 +100,7 @@ public static class BenchCommand
             var cfgFile = pr.GetValue(config);
             // the network size of the shipped generator unless a config is given
             var run = cfgFile is null && File.Exists(GeneratorOptions.DefaultGenerator + ".json")
-                ? Training.Checkpoint.LoadConfig<ResGenRunConfig>(GeneratorOptions.DefaultGenerator, ResGenTraining.Kind)
+                ? Training.Checkpoint.LoadConfig<ResGenRunConfig>(GeneratorOptions.DefaultGenerator, ResGenModel.KindName)
                 : Config.ConfigLoader.Load<ResGenRunConfig>(cfgFile, pr.GetValue(set) ?? []);
             var ds = ParseList(pr.GetValue(depths)!, int.Parse);
             int n = pr.GetValue(count);
@@ -127,7 +129,7 @@ public static class BenchCommand
                 {
                     using var scope = torch.NewDisposeScope();
                     var sw = Stopwatch.StartNew();
-                    var res = model.Sample(settings, labels, new Generator((ulong)r, dev));
+                    var res = model.Sample(new SampleRequest(new ClassCondition(labels), settings), new Generator((ulong)r, dev));
                     res.Indices.cpu();
                     if (r > 0) times.Add(sw.Elapsed.TotalSeconds);
                     passes = res.NetworkPasses;
@@ -191,8 +193,8 @@ public static class BenchCommand
             var f = new List<double>(); var s = new List<double>();
             for (int r = 0; r <= pr.GetValue(rounds); r++)
             {
-                double tf = Step(() => { flat.ZeroGrad(); flatModel.Loss(idx, labels, new Generator(7, dev)).Loss.backward(); flat.ClipGradNorm(1.0); flat.Step(); });
-                double ts = Step(() => { stock.zero_grad(); stockModel.Loss(idx, labels, new Generator(7, dev)).Loss.backward(); torch.nn.utils.clip_grad_norm_(stockNet.parameters(), 1.0); stock.step(); });
+                double tf = Step(() => { flat.ZeroGrad(); flatModel.Loss(new TokenBatch(idx), new ClassCondition(labels), new Generator(7, dev)).Loss.backward(); flat.ClipGradNorm(1.0); flat.Step(); });
+                double ts = Step(() => { stock.zero_grad(); stockModel.Loss(new TokenBatch(idx), new ClassCondition(labels), new Generator(7, dev)).Loss.backward(); torch.nn.utils.clip_grad_norm_(stockNet.parameters(), 1.0); stock.step(); });
                 if (r > 0) { f.Add(tf); s.Add(ts); }   // the first round warms up
             }
             var ratios = s.Zip(f, (a, c) => a / c).ToList();

@@ -39,12 +39,14 @@ public static class EvalCommand
             var test = FashionMnist.Load("test", pr.GetValue(data));
             var train = FashionMnist.Load("train", pr.GetValue(data));
             var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, loaded.Device);
-            Console.WriteLine($"sampler: {loaded.Settings}; {n} samples per class; device {loaded.Device}, {torch.get_num_threads()} threads");
+            Console.WriteLine($"{loaded.Kind} sampler: {loaded.Settings}; {n} samples per class; device {loaded.Device}, {torch.get_num_threads()} threads");
 
-            var result = Measure(loaded, clf, reference, train, n, pr.GetValue(seed), loaded.Settings);
+            var result = ConsoleProgress.Run("sampling", n * loaded.Sampling.Classes, (p, _) =>
+                GeneratorEvaluation.Measure(loaded.Sampling, clf, reference, train, n, pr.GetValue(seed), loaded.Settings, loaded.BatchSize, p));
             var report = new Dictionary<string, object>
             {
                 ["generator"] = pr.GetValue(g.Checkpoint)!,
+                ["kind"] = loaded.Kind,
                 ["settings"] = loaded.Settings.ToString(),
                 ["samples"] = result.Quality.Samples,
                 ["class_accuracy"] = result.Quality.ClassAccuracy,
@@ -63,14 +65,14 @@ public static class EvalCommand
 
             if (!pr.GetValue(timing))
             {
-                var t1 = SecondsPerSample(loaded, 1, repeats: 5);
-                var tBig = SecondsPerSample(loaded, 256, repeats: 1);
+                var t1 = GeneratorEvaluation.SecondsPerSample(loaded.Sampling, loaded.Settings, 1, repeats: 5);
+                var tBig = GeneratorEvaluation.SecondsPerSample(loaded.Sampling, loaded.Settings, 256, repeats: 1);
                 report["seconds_per_sample_batch_1"] = t1;
                 report["seconds_per_sample_batch_256"] = tBig;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"time per sample: batch 1 {t1 * 1000:0.0} ms, batch 256 {tBig * 1000:0.00} ms"));
                 if (MemoryProbe.Supported && loaded.Device.type == DeviceType.CPU)
                 {
-                    var (largest, measured) = MemoryProbe.LargestBatch(b => SecondsPerSample(loaded, b, 1, steps: 2), budgetBytes, [32, 128, 256]);
+                    var (largest, measured) = GeneratorEvaluation.LargestBatch(loaded.Sampling, loaded.Settings, budgetBytes);
                     report["memory_budget_bytes"] = budgetBytes;
                     if (largest is { } lb) report["largest_batch_in_budget"] = lb;
                     report["peak_bytes_by_batch"] = measured.ToDictionary(m => m.Batch.ToString(CultureInfo.InvariantCulture), m => m.Bytes);
@@ -96,41 +98,4 @@ public static class EvalCommand
         DefaultValueFactory = _ => ClassifierCheckpoint.DefaultPath,
         HelpName = "PATH",
     };
-
-    public sealed record Measurement(SampleQualityReport Quality, double Floor, int Passes, double SecondsPerSample, Tensor Images);
-
-    /// <summary>Samples n per class (ordered class by class in the grid: n from class 0, then class 1...), scores them, and times the sampling.</summary>
-    public static Measurement Measure(GeneratorOptions.Loaded loaded, FashionClassifier clf, FeatureStats reference, ImageDataset train,
-        int perClass, long seed, SamplerSettings settings)
-    {
-        var labels = Enumerable.Range(0, FashionMnist.ClassCount).SelectMany(c => Enumerable.Repeat((long)c, perClass)).ToArray();
-        var sw = Stopwatch.StartNew();
-        var (images, passes) = ConsoleProgress.Run("sampling", labels.Length, (p, _) => loaded.Generate(labels, seed, p, settings));
-        double perSample = sw.Elapsed.TotalSeconds / labels.Length;
-        var quality = SampleQuality.Evaluate(clf, images, torch.tensor(labels), reference, device: loaded.Device);
-        double floor = SampleQuality.RealDataFloor(clf, train, labels.Length, reference, seed, loaded.Device);
-        // grid order: the first min(n,10) samples of every class
-        int cols = Math.Min(perClass, 10);
-        var pick = Enumerable.Range(0, FashionMnist.ClassCount).SelectMany(c => Enumerable.Range(c * perClass, cols)).Select(i => (long)i).ToArray();
-        return new Measurement(quality, floor, passes, perSample, images.index_select(0, torch.tensor(pick)));
-    }
-
-    /// <summary>Median wall-clock seconds per sample when sampling <paramref name="batch"/> samples at once.</summary>
-    public static double SecondsPerSample(GeneratorOptions.Loaded loaded, int batch, int repeats, int? steps = null)
-    {
-        var settings = steps is { } s ? loaded.Settings with { Steps = Math.Min(s, loaded.Settings.Steps) } : loaded.Settings;
-        var times = new List<double>();
-        var labels = Enumerable.Range(0, batch).Select(i => (long)(i % FashionMnist.ClassCount)).ToArray();
-        for (int r = 0; r <= repeats; r++)
-        {
-            using var scope = torch.NewDisposeScope();
-            var y = torch.tensor(labels, device: loaded.Device);
-            var gen = new Generator((ulong)r, loaded.Device);
-            var sw = Stopwatch.StartNew();
-            var res = loaded.Model.Sample(settings, y, gen);
-            loaded.Tokenizer.Decode(res.Indices).cpu();
-            if (r > 0 || repeats == 0) times.Add(sw.Elapsed.TotalSeconds / batch);   // the first run warms up
-        }
-        return Reports.Median(times);
-    }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using ResGen.Data;
 using ResGen.Generation;
-using ResGen.Tokens;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,7 +13,7 @@ public sealed class GeneratorOptions
 
     public Option<string> Checkpoint { get; } = new("--checkpoint")
     {
-        Description = $"Generator checkpoint (default: {DefaultGenerator}, the shipped one).",
+        Description = $"Generator checkpoint of any kind (resgen, maskgit, rq-transformer, ar-resgen; default: {DefaultGenerator}, the shipped ResGen).",
         DefaultValueFactory = _ => DefaultGenerator,
         HelpName = "PATH",
     };
@@ -27,6 +26,8 @@ public sealed class GeneratorOptions
     public Option<float?> DrawScale { get; } = new("--draw-scale") { Description = "0: take the chosen component's mean; s > 0: draw from it with its scale times s.", HelpName = "S" };
     public Option<string?> Confidence { get; } = new("--confidence") { Description = "Token confidence: codes (component + code log-probabilities) or component (component alone, as in the paper).", HelpName = "NAME" };
     public Option<string?> Schedule { get; } = new("--schedule") { Description = "Mask schedule for the steps: cosine, linear, square, cubic or sqrt.", HelpName = "NAME" };
+    public Option<float?> TokenTemperature { get; } = new("--token-temperature") { Description = "Softmax temperature of token draws (token-wise and RQ-Transformer models).", HelpName = "T" };
+    public Option<int?> TopK { get; } = new("--top-k") { Description = "Keep only the k most likely codes before a token draw (0 = all; token-wise and RQ-Transformer models).", HelpName = "K" };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Samples generated together.", DefaultValueFactory = _ => 256, HelpName = "N" };
     public Option<string> Device { get; } = CommonOptions.Device();
     public Option<int?> Threads { get; } = CommonOptions.Threads();
@@ -40,17 +41,16 @@ public sealed class GeneratorOptions
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Checkpoint, TokenizerPath, Steps, Cfg, CfgSchedule, TopP, Temperature, DrawScale, Confidence, Schedule, BatchSize, Device, Threads })
+        foreach (var o in new Option[] { Checkpoint, TokenizerPath, Steps, Cfg, CfgSchedule, TopP, Temperature, DrawScale, Confidence, Schedule, TokenTemperature, TopK, BatchSize, Device, Threads })
             cmd.Options.Add(o);
     }
 
-    /// <summary>Loads tokenizer + generator and the sampler settings (config defaults, then the options given).</summary>
+    /// <summary>Loads tokenizer + generator (any kind) and the sampler settings (config defaults, then the options given).</summary>
     public Loaded Load(ParseResult pr)
     {
         var dev = CommonOptions.Setup(pr.GetValue(Device)!, pr.GetValue(Threads));
-        var (tok, _, hash) = TokenizerCheckpoint.Load(pr.GetValue(TokenizerPath)!, dev);
-        var (model, cfg) = ResGenCheckpoint.Load(pr.GetValue(Checkpoint)!, tok, hash, dev);
-        var s = cfg.Sample;
+        var sampling = ImageSampling.Load(pr.GetValue(Checkpoint)!, pr.GetValue(TokenizerPath)!, dev);
+        var s = sampling.Config.Sample;
         s = s with
         {
             Steps = pr.GetValue(Steps) ?? s.Steps,
@@ -61,32 +61,20 @@ public sealed class GeneratorOptions
             DrawScale = pr.GetValue(DrawScale) ?? s.DrawScale,
             Confidence = pr.GetValue(Confidence) ?? s.Confidence,
             Schedule = pr.GetValue(Schedule) ?? s.Schedule,
+            TokenTemperature = pr.GetValue(TokenTemperature) ?? s.TokenTemperature,
+            TopK = pr.GetValue(TopK) ?? s.TopK,
         };
         s.Validate();
         int batch = pr.GetValue(BatchSize);
         if (batch < 1) throw new UserErrorException($"--batch-size must be at least 1, got {batch}.");
-        return new Loaded(tok, model, cfg, s, batch, dev);
+        return new Loaded(sampling, s, batch);
     }
 
-    public sealed record Loaded(ImageTokenizer Tokenizer, ResGenModel Model, ResGenRunConfig Config, SamplerSettings Settings, int BatchSize, Device Device)
+    /// <summary>A loaded generator with the settings and batch size the options asked for.</summary>
+    public sealed record Loaded(ImageSampling Sampling, SamplerSettings Settings, int BatchSize)
     {
-        /// <summary>Samples images [N, C, H, W] in [-1, 1] (CPU) for the labels, in batches; returns them with the network calls per sample.</summary>
-        public (Tensor Images, int Passes) Generate(long[] labels, long seed, IProgress<double>? progress = null, SamplerSettings? settings = null)
-        {
-            var parts = new List<Tensor>();
-            int passes = 0;
-            var gen = new Generator((ulong)seed, Device);
-            for (int s = 0; s < labels.Length; s += BatchSize)
-            {
-                using var scope = torch.NewDisposeScope();
-                var y = torch.tensor(labels[s..Math.Min(labels.Length, s + BatchSize)], device: Device);
-                var r = Model.Sample(settings ?? Settings, y, gen);
-                passes = r.NetworkPasses;
-                parts.Add(Tokenizer.Decode(r.Indices).clamp(-1, 1).cpu().DetachFromDisposeScope());
-                progress?.Report(Math.Min(labels.Length, s + BatchSize));
-            }
-            return (torch.cat(parts), passes);
-        }
+        public Device Device => Sampling.Device;
+        public string Kind => Sampling.Generator.Kind;
     }
 
     /// <summary>Class indices from --class: "all", an index, or a name (see FashionMnist.ParseClass).</summary>

@@ -8,9 +8,12 @@ using static TorchSharp.torch;
 
 namespace ResGen.Cli.Commands;
 
-/// <summary>`resgen sample`: class-conditional samples as PNG files and a labelled grid.</summary>
+/// <summary>`resgen sample`: class-conditional samples as PNG files (written batch by batch) and a labelled grid.</summary>
 public static class SampleCommand
 {
+    /// <summary>Samples per class shown in grid.png (all PNG files are written whatever the count).</summary>
+    const int GridColumns = 16;
+
     public static Command Create()
     {
         var g = new GeneratorOptions();
@@ -18,33 +21,51 @@ public static class SampleCommand
         var count = new Option<int>("--count") { Description = "Samples per class.", DefaultValueFactory = _ => 8, HelpName = "N" };
         var seed = new Option<long>("--seed") { Description = "Seed of the sampler's generator (same seed, same samples).", DefaultValueFactory = _ => 0, HelpName = "N" };
         var outDir = new Option<string>("--out-dir") { Description = "Folder for c<class>_<nnnn>.png files and grid.png.", DefaultValueFactory = _ => "samples", HelpName = "DIR" };
-        var dump = new Option<bool>("--dump-steps") { Description = "Also write steps.png: the visible tokens of the first samples after every step." };
-        var cmd = new Command("sample", "Sample images of the given classes from a trained ResGen model.") { cls, count, seed, outDir, dump };
+        var dump = new Option<bool>("--dump-steps") { Description = "Also write steps.png: the visible tokens of the first samples after every step (masked models)." };
+        var cmd = new Command("sample", "Sample images of the given classes from a trained generator (ResGen or a counterpart).") { cls, count, seed, outDir, dump };
         g.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             int n = pr.GetValue(count);
             if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
             var classes = GeneratorOptions.ParseClasses(pr.GetValue(cls), FashionMnist.ClassCount);
-            var loaded = g.Load(pr);
-            var labels = classes.SelectMany(c => Enumerable.Repeat((long)c, n)).ToArray();
-            Console.WriteLine($"sampler: {loaded.Settings}; seed {pr.GetValue(seed)}; {labels.Length} samples on {loaded.Device}");
-            var sw = Stopwatch.StartNew();
-            var (images, passes) = ConsoleProgress.Run("sampling", labels.Length, (p, _) => loaded.Generate(labels, pr.GetValue(seed), p));
-            double seconds = sw.Elapsed.TotalSeconds;
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
+            var loaded = g.Load(pr);
+            var labels = classes.SelectMany(c => Enumerable.Repeat((long)c, n)).ToArray();
+            Console.WriteLine($"{loaded.Kind} sampler: {loaded.Settings}; seed {pr.GetValue(seed)}; {labels.Length} samples on {loaded.Device}");
+            var sw = Stopwatch.StartNew();
+            int cols = Math.Min(n, GridColumns);
+            var gridImages = new Tensor?[classes.Length * cols];
             var perClass = new Dictionary<long, int>();
-            for (int i = 0; i < labels.Length; i++)
+            int passes = ConsoleProgress.Run("sampling", labels.Length, (p, _) =>
             {
-                int k = perClass[labels[i]] = perClass.GetValueOrDefault(labels[i]) + 1;
-                ImageGrid.SavePng(images[i], Path.Combine(dir, $"c{labels[i]}_{k - 1:D4}.png"), scale: 1);
-            }
+                int last = 0;
+                foreach (var batch in loaded.Sampling.Generate(labels, loaded.Settings, pr.GetValue(seed), loaded.BatchSize))
+                {
+                    using (batch)
+                    {
+                        for (int i = 0; i < batch.Labels.Length; i++)
+                        {
+                            long y = batch.Labels[i];
+                            int k = perClass[y] = perClass.GetValueOrDefault(y) + 1;
+                            ImageGrid.SavePng(batch.Images[i], Path.Combine(dir, $"c{y}_{k - 1:D4}.png"), scale: 1);
+                            if (k <= cols) gridImages[Array.IndexOf(classes, (int)y) * cols + k - 1] = batch.Images[i].clone();
+                        }
+                        last = batch.NetworkPasses;
+                    }
+                    p.Report(batch.Start + batch.Labels.Length);
+                }
+                return last;
+            });
+            double seconds = sw.Elapsed.TotalSeconds;
             var rowLabels = classes.Select(c => FashionMnist.ClassNames[c]).ToList();
-            ImageGrid.Save(images, Path.Combine(dir, "grid.png"), columns: n, scale: 3, rowLabels: rowLabels);
+            using (var grid = torch.stack(gridImages.Select(t => t!).ToArray()))
+                ImageGrid.Save(grid, Path.Combine(dir, "grid.png"), columns: cols, scale: 3, rowLabels: rowLabels);
+            foreach (var t in gridImages) t?.Dispose();
             if (pr.GetValue(dump)) WriteSteps(loaded, labels, pr.GetValue(seed), Path.Combine(dir, "steps.png"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{labels.Length} samples in {seconds:0.00} s ({seconds * 1000 / labels.Length:0.0} ms per sample; {passes} network passes each, {loaded.Settings.Steps} steps); wrote {dir}/grid.png and {labels.Length} PNG files"));
+                $"{labels.Length} samples in {seconds:0.00} s ({seconds * 1000 / labels.Length:0.0} ms per sample; {passes} network passes each); wrote {dir}/grid.png and {labels.Length} PNG files"));
             return 0;
         });
         return cmd;
@@ -53,17 +74,17 @@ public static class SampleCommand
     /// <summary>Rows: the first samples; columns: the image decoded from the visible tokens after each step.</summary>
     static void WriteSteps(GeneratorOptions.Loaded g, long[] labels, long seed, string path)
     {
-        using var scope = torch.NewDisposeScope();
         int rows = Math.Min(8, labels.Length);
         var idx = Enumerable.Range(0, rows).Select(i => labels[i * labels.Length / rows]).ToArray();
-        var r = g.Model.Sample(g.Settings, torch.tensor(idx, device: g.Device), new Generator((ulong)seed, g.Device), keepSteps: true);
-        var frames = new List<Tensor>();
-        foreach (var step in r.Steps)
-            frames.Add(g.Tokenizer.DecodeLatent(g.Tokenizer.Quantizer.EmbedPrefix(step.Indices, step.Visible)).clamp(-1, 1).cpu());
-        // [T, rows, C, H, W] → row-major grid: one row per sample, one column per step
-        var grid = torch.stack(frames, 1).flatten(0, 1);
-        ImageGrid.Save(grid, path, columns: r.Steps.Count, scale: 3,
-            rowLabels: idx.Select(c => FashionMnist.ClassNames[(int)c]).ToList(),
-            columnLabels: r.Steps.Select(s => $"t={s.Step}").ToList());
+        var (frames, steps) = g.Sampling.StepFrames(idx, g.Settings, seed);
+        using (frames)
+        {
+            if (steps.Count == 0) throw new UserErrorException($"a {g.Kind} generator has no intermediate steps to draw; --dump-steps needs a masked model (resgen, maskgit).");
+            // [T, rows, C, H, W] → row-major grid: one row per sample, one column per step
+            using var grid = frames.transpose(0, 1).flatten(0, 1);
+            ImageGrid.Save(grid, path, columns: steps.Count, scale: 3,
+                rowLabels: idx.Select(c => FashionMnist.ClassNames[(int)c]).ToList(),
+                columnLabels: steps.Select(s => $"t={s}").ToList());
+        }
     }
 }

@@ -23,13 +23,20 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
-        var cmd = new Command("train", "Train ResGen (depth-wise masked prediction of summed RVQ embeddings with a mixture-of-Gaussians head) on a token cache.")
-            { tokens, valTokens, tokenizer, config, set, output, resume, device, threads };
+        var model = new Option<string?>("--model")
+        {
+            Description = $"Generator kind: {string.Join(", ", GeneratorKinds.All.Select(k => k.Name))} (default: resgen, or the kind of the run being resumed).",
+            HelpName = "KIND",
+        };
+        var cmd = new Command("train", "Train a generator on a token cache: ResGen (depth-wise masked prediction of summed RVQ embeddings with a mixture-of-Gaussians head) or a counterpart (--model).")
+            { model, tokens, valTokens, tokenizer, config, set, output, resume, device, threads };
         cmd.SetAction(pr =>
         {
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             string outDir = pr.GetValue(output)!;
             bool isResume = pr.GetValue(resume);
+            string last = Path.Combine(outDir, "last");
+            var kind = ChooseKind(pr.GetValue(model), isResume ? last : null);
             var (tok, _, tokHash) = TokenizerCheckpoint.Load(pr.GetValue(tokenizer)!, dev);
             var train = ReadCache(pr.GetValue(tokens)!);
             CheckCacheMatchesTokenizer(train, tokHash, pr.GetValue(tokens)!);
@@ -37,31 +44,45 @@ public static class TrainCommand
             var val = valPath is null ? null : ReadCache(valPath);
             if (val is not null) CheckCacheMatchesTokenizer(val, tokHash, valPath!);
 
-            var cfg = CommonOptions.LoadRunConfig<ResGenRunConfig>(pr.GetValue(config), pr.GetValue(set) ?? [], isResume ? Path.Combine(outDir, "last") : null, ResGenTraining.Kind);
-            cfg = cfg with
-            {
-                Tokens = new TokenGridShape { GridHeight = train.GridHeight, GridWidth = train.GridWidth, Depth = train.Depth, CodebookSize = train.CodebookSize, CodeDim = tok.CodeDim },
-                TokenizerHash = tokHash,
-            };
+            var sets = pr.GetValue(set) ?? [];
+            string? file = pr.GetValue(config);
+            var cfg = file is null && isResume && File.Exists(last + ".json") ? kind.ReadConfig(last, sets) : kind.LoadConfig(file, sets);
+            cfg = cfg.WithTokens(GeneratorTraining.LayoutOf(train, tok.CodeDim), tokHash);
             torch.manual_seed(cfg.Train.Seed);
-            var network = cfg.BuildNetwork();
-            if (!isResume)
+            var generator = kind.Build(cfg, tok.Quantizer);
+            string scale = "";
+            if (generator is ILatentScaled scaled)
             {
-                using var scope = torch.NewDisposeScope();
-                var sample = Enumerable.Range(0, Math.Min(5000, train.Count)).Select(i => (long)i).ToArray();
-                network.SetLatentScale(ResGenModel.MeasureLatentScale(tok.Quantizer, train.Indices(sample, dev)));
+                if (isResume) scale = "; latent scale from the checkpoint";
+                else
+                {
+                    using var scope = torch.NewDisposeScope();
+                    var sample = Enumerable.Range(0, Math.Min(5000, train.Count)).Select(i => (long)i).ToArray();
+                    float value = ResGenModel.MeasureLatentScale(tok.Quantizer, train.Indices(sample, dev));
+                    scaled.SetLatentScale(value);
+                    scale = string.Create(CultureInfo.InvariantCulture, $"; latent scale {value:0.###}");
+                }
             }
-            network.to(dev);
-            var model = new ResGenModel(network, tok.Quantizer);
+            generator.Module.to(dev);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"resgen: width {cfg.Model.Width}, {cfg.Model.Layers} layers, {cfg.Model.MixtureComponents} mixture components; {TokenizerCommands.CountParameters(network):N0} parameters; " +
-                $"{train.Count} grids of {train.Length}×{train.Depth}; latent scale {(isResume ? "from the checkpoint" : network.LatentScale.ToString("0.###", CultureInfo.InvariantCulture))}; device {dev}"));
-            var eval = ConsoleProgress.RunTraining("resgen", cfg.Train.Steps, (progress, log) =>
-                ResGenTraining.Run(cfg, model, train, val, outDir, isResume, dev, log, progress));
-            Reports.FinishTraining(outDir, eval, "resgen training", ["loss", "nll", "val_nll"], "nats per latent dimension");
+                $"{kind.Name}: {TokenizerCommands.CountParameters(generator.Module):N0} parameters; {train.Count} sequences of {train.Length}×{train.Depth}{scale}; device {dev}"));
+            var eval = ConsoleProgress.RunTraining(kind.Name, cfg.Train.Steps, (progress, log) =>
+                kind.Train(cfg, generator, train, val, outDir, isResume, dev, log, progress));
+            Reports.FinishTraining(outDir, eval, $"{kind.Name} training", ["loss", "nll", "val_nll"], "loss (model units)");
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>--model, or the kind of the run being resumed (they must agree), or resgen.</summary>
+    static GeneratorKind ChooseKind(string? requested, string? resumeFrom)
+    {
+        GeneratorKind? saved = resumeFrom is not null && File.Exists(resumeFrom + ".json") ? GeneratorKinds.OfCheckpoint(resumeFrom) : null;
+        if (requested is null) return saved ?? GeneratorKinds.ResGen;
+        var kind = GeneratorKinds.Find(requested);
+        if (saved is not null && saved != kind)
+            throw new UserErrorException($"the run being resumed trains a {saved.Name} model, not {kind.Name}; drop --model or pick another --out.");
+        return kind;
     }
 
     internal static TokenCache ReadCache(string path)

@@ -1,4 +1,5 @@
 using TorchSharp;
+using ResGen.Tokens;
 using static TorchSharp.torch;
 
 namespace ResGen.Generation;
@@ -12,29 +13,37 @@ namespace ResGen.Generation;
 public static class DepthMasking
 {
     /// <summary>
-    /// Masked counts per position [B, L] (int64) for one random masking level per example.
+    /// Masked counts per position [B, L] (int64) for one random masking level per example. With
+    /// <paramref name="lengths"/> [B], only the first length_b positions of example b take part
+    /// (n = ⌈γ(r)·length_b·D⌉ of its cells); padded positions get 0.
     /// </summary>
-    public static Tensor SampleCounts(long batch, int positions, int depth, string schedule, Generator? generator, Device? device = null)
+    public static Tensor SampleCounts(long batch, int positions, int depth, string schedule, Generator? generator, Device? device = null, Tensor? lengths = null)
     {
         using var scope = torch.NewDisposeScope();
-        int total = positions * depth;
         // random numbers come from the generator's device; no host synchronisation
         var r = torch.rand(batch, dtype: ScalarType.Float64, generator: generator, device: device);
-        var n = (MaskSchedule.Gamma(schedule, r) * total - 1e-9).ceil().clamp(1, total).to(ScalarType.Int64);
-        return HypergeometricCounts(n, positions, depth, generator).MoveToOuterDisposeScope();
+        var total = lengths is null
+            ? torch.full(batch, (double)positions * depth, ScalarType.Float64, device: device)
+            : lengths.to(ScalarType.Float64).to(r.device) * depth;
+        var n = (MaskSchedule.Gamma(schedule, r) * total - 1e-9).ceil().clamp_min(1).minimum(total).to(ScalarType.Int64);
+        var valid = lengths is null ? null : TokenBatch.ValidMask(lengths.to(r.device), positions);
+        return HypergeometricCounts(n, positions, depth, generator, valid).MoveToOuterDisposeScope();
     }
 
     /// <summary>
     /// Spreads n_b masked cells [B] over L positions of D cells each, uniformly without
     /// replacement: returns k [B, L] with Σ_i k_bi = n_b and 0 ≤ k_bi ≤ D.
     /// </summary>
-    public static Tensor HypergeometricCounts(Tensor n, int positions, int depth, Generator? generator)
+    /// <param name="valid">[B, L] real positions (null: all); cells of padded positions rank last and are never masked.</param>
+    public static Tensor HypergeometricCounts(Tensor n, int positions, int depth, Generator? generator, Tensor? valid = null)
     {
         using var scope = torch.NewDisposeScope();
         long batch = n.shape[0];
         int total = positions * depth;
         // Random ranks of the L·D cells: cell c is masked when its rank is below n_b.
         var keys = torch.rand(batch, total, generator: generator, device: n.device);
+        if (valid is not null)
+            keys = torch.where(valid.unsqueeze(-1).expand(batch, positions, depth).reshape(batch, total), keys, torch.full_like(keys, 2.0));
         var ranks = keys.argsort(1).argsort(1);
         var masked = ranks < n.to(ranks.device).unsqueeze(1);
         var k = masked.reshape(batch, positions, depth).sum(2, type: ScalarType.Int64);

@@ -2,7 +2,12 @@ using System.Globalization;
 
 namespace ResGen.Generation;
 
-/// <summary>Everything that steers one sampling run; printed with every sample set.</summary>
+/// <summary>
+/// Everything that steers one sampling run; printed with every sample set. One record serves every
+/// generator kind: the masked models (ResGen, token-wise) use the steps, schedule and confidence
+/// settings; the mixture models (ResGen, AR-ResGen) top-p over components and the draw scale; the
+/// token-softmax models (token-wise, RQ-Transformer) the token temperature, top-k and top-p over codes.
+/// </summary>
 public sealed record SamplerSettings
 {
     /// <summary>Sampling steps T (one network call each, two passes with guidance), independent of depth.</summary>
@@ -25,6 +30,10 @@ public sealed record SamplerSettings
     public string Confidence { get; init; } = "codes";
     /// <summary>Mask schedule γ for the number of tokens left masked after each step.</summary>
     public string Schedule { get; init; } = "cosine";
+    /// <summary>Softmax temperature of token draws (token-wise and RQ-Transformer models).</summary>
+    public float TokenTemperature { get; init; } = 1f;
+    /// <summary>Keep only the k most likely codes before a token draw (0 = all; token-softmax models).</summary>
+    public int TopK { get; init; } = 0;
 
     public void Validate()
     {
@@ -38,6 +47,11 @@ public sealed record SamplerSettings
         if (Confidence is not ("codes" or "component"))
             throw new UserErrorException($"confidence must be codes or component, got '{Confidence}'.");
         MaskSchedule.Check(Schedule);
+        if (!(TokenTemperature > 0) || float.IsInfinity(TokenTemperature)) throw new UserErrorException($"token temperature must be positive and finite, got {TokenTemperature}.");
+        if (TopK < 0) throw new UserErrorException($"top-k must be >= 0 (0 = off), got {TopK}.");
+        if (float.IsInfinity(Guidance)) throw new UserErrorException($"guidance scale must be finite, got {Guidance}.");
+        if (float.IsInfinity(Temperature)) throw new UserErrorException($"temperature must be finite, got {Temperature}.");
+        if (float.IsInfinity(DrawScale)) throw new UserErrorException($"draw scale must be finite, got {DrawScale}.");
     }
 
     /// <summary>Guidance scale at step t (1-based) given the share of tokens revealed before it.</summary>
@@ -48,5 +62,5 @@ public sealed record SamplerSettings
     public float TemperatureAt(int t) => Temperature * (1f - (float)t / Steps);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} confidence={Confidence} schedule={Schedule}");
+        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} confidence={Confidence} schedule={Schedule} token_temperature={TokenTemperature:0.###} top_k={TopK}");
 }

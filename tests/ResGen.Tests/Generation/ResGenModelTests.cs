@@ -1,3 +1,4 @@
+using ResGen.Conditioning;
 using ResGen.Generation;
 using ResGen.Tokens;
 using TorchSharp;
@@ -19,7 +20,7 @@ public sealed class ResGenModelTests
         }
         rvq.eval();
         var net = new ResGenNetwork(new ResGenModelConfig { Width = 32, Layers = 2, Heads = 2, MixtureComponents = 4, HeadRank = 8, Classes = 3 },
-                                    new TokenGridShape { GridHeight = 3, GridWidth = 3, Depth = depth, CodebookSize = 16, CodeDim = 4 });
+                                    new TokenLayout { GridHeight = 3, GridWidth = 3, Depth = depth, CodebookSize = 16, CodeDim = 4 });
         return new ResGenModel(net, rvq);
     }
 
@@ -36,7 +37,7 @@ public sealed class ResGenModelTests
         {
             using var scope = torch.NewDisposeScope();
             var lg = new Generator(100);          // the same masks every step: a fixed batch
-            var loss = model.Loss(idx, labels, lg);
+            var loss = model.Loss(new TokenBatch(idx), new ClassCondition(labels), lg);
             opt.zero_grad();
             loss.Loss.backward();
             opt.step();
@@ -52,7 +53,7 @@ public sealed class ResGenModelTests
     {
         var model = Tiny();
         var g = new Generator(2);
-        var loss = model.Loss(torch.randint(16, [8, 9, 4], generator: g), torch.randint(3, [8], generator: g), g);
+        var loss = model.Loss(new TokenBatch(torch.randint(16, [8, 9, 4], generator: g)), new ClassCondition(torch.randint(3, [8], generator: g)), g);
         var parts = loss.Parts.ToDictionary(p => p.Name, p => p.Value.item<float>());
         // classification + regression = NLL + entropy of the responsibilities >= NLL
         Assert.True(parts["cls"] + parts["reg"] >= parts["nll"] - 1e-4);
@@ -63,7 +64,7 @@ public sealed class ResGenModelTests
     public void SampledGridsAreCompleteAndDecodable()
     {
         var model = Tiny();
-        var r = model.Sample(new SamplerSettings { Steps = 4, Guidance = 1 }, torch.tensor(new long[] { 0, 2 }), new Generator(3));
+        var r = model.Sample(new SampleRequest(ClassCondition.Of([0, 2]), new SamplerSettings { Steps = 4, Guidance = 1 }), new Generator(3));
         Assert.Equal(new long[] { 2, 9, 4 }, r.Indices.shape);
         Assert.True(r.Indices.min().item<long>() >= 0 && r.Indices.max().item<long>() < 16);
         Assert.Equal(8, r.NetworkPasses);

@@ -1,4 +1,6 @@
+using ResGen.Conditioning;
 using ResGen.Generation;
+using ResGen.Generation.Mixture;
 using ResGen.Tokens;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -27,8 +29,10 @@ public sealed class SamplerTests
     {
         public int Calls;
         public readonly List<long> Batches = [];
-        public MixtureParams Forward(Tensor visibleSum, Tensor masked, Tensor labels)
+        public MixtureParams Forward(Tensor visibleSum, Tensor masked, Tensor? valid, Condition condition)
         {
+            var y = ((ClassCondition)condition).Labels;
+            var labels = torch.where(y < 0, torch.full_like(y, Classes), y);   // the null class
             Calls++;
             Batches.Add(labels.shape[0]);
             long b = labels.shape[0];
@@ -42,9 +46,9 @@ public sealed class SamplerTests
     static (SampleResult, FakeNetwork) Run(SamplerSettings s, ulong seed, KnownTokens? known = null, bool keep = true)
     {
         var net = new FakeNetwork();
-        var sampler = new Sampler(net.Forward, Quantizer(), Classes, L);
-        var labels = torch.tensor(new long[] { 0, 1, 1 });
-        return (sampler.Sample(s, labels, new Generator(seed), known, keep), net);
+        var sampler = new ResGenSampler(net.Forward, Quantizer(), L);
+        var request = new SampleRequest(ClassCondition.Of([0, 1, 1]), s) { Known = known, KeepSteps = keep };
+        return (sampler.Sample(request, new Generator(seed)), net);
     }
 
     [Theory]
@@ -124,12 +128,12 @@ public sealed class SamplerTests
         var f = new FakeNetwork();
         var x = torch.randn(3, L, Dz);
         var k = torch.full(3, L, 2L);
-        var cond = f.Forward(x, k, torch.tensor(new long[] { 0, 1, 1 }));
-        var uncond = f.Forward(x, k, torch.full(3, (long)Classes));
-        var g0 = Sampler.Guide(cond, uncond, 0);
+        var cond = f.Forward(x, k, null, ClassCondition.Of([0, 1, 1]));
+        var uncond = f.Forward(x, k, null, ClassCondition.Of([0, 1, 1]).Null());
+        var g0 = cond.Guide(uncond, 0);
         TensorAssert.Equal(cond.Logits, g0.Logits);
         TensorAssert.Equal(cond.Means, g0.Means);
-        var g2 = Sampler.Guide(cond, uncond, 2);
+        var g2 = cond.Guide(uncond, 2);
         Assert.True(torch.allclose(g2.Means, cond.Means + 2 * (cond.Means - uncond.Means)));
 
         var (zero, net0) = Run(new SamplerSettings { Steps = 3, Guidance = 0 }, 9);

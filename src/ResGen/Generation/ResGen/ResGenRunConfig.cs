@@ -1,19 +1,17 @@
-using ResGen.Config;
+using ResGen.Tokens;
 using ResGen.Training;
 
 namespace ResGen.Generation;
 
-/// <summary>Everything a ResGen run needs: network, optimisation, default sampler settings, and the token grid it models.</summary>
-public sealed record ResGenRunConfig : IValidatable
+/// <summary>Everything a ResGen run needs: network, optimisation, default sampler settings, and the tokens it models.</summary>
+public sealed record ResGenRunConfig : IGeneratorConfig
 {
     public ResGenModelConfig Model { get; init; } = new();
     public TrainSettings Train { get; init; } = new() { Steps = 20000, BatchSize = 128, Lr = 1e-3, WarmupSteps = 500, EmaDecay = 0.999, WeightDecay = 0.01 };
-    /// <summary>Defaults of `resgen sample` and `resgen eval`.</summary>
     public SamplerSettings Sample { get; init; } = new();
-    /// <summary>The token grid (set from the token cache by `resgen train`; not meant to be edited).</summary>
-    public TokenGridShape Tokens { get; init; } = new();
-    /// <summary>Config hash of the tokenizer whose tokens the model was trained on (set by `resgen train`).</summary>
+    public TokenLayout Tokens { get; init; } = new();
     public string TokenizerHash { get; init; } = "";
+    int IGeneratorConfig.Classes => Model.Classes;
 
     public void Validate()
     {
@@ -23,5 +21,7 @@ public sealed record ResGenRunConfig : IValidatable
         Tokens.Validate();
     }
 
+    public IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash) => this with { Tokens = tokens, TokenizerHash = tokenizerHash };
+    public IGeneratorConfig WithSample(SamplerSettings sample) => this with { Sample = sample };
     public ResGenNetwork BuildNetwork() => new(Model, Tokens);
 }

@@ -38,23 +38,3 @@ public sealed record ResGenModelConfig
         MaskSchedule.Check(Schedule);
     }
 }
-
-/// <summary>The token grid a generator works on, taken from the tokenizer.</summary>
-public sealed record TokenGridShape
-{
-    public int GridHeight { get; init; } = 7;
-    public int GridWidth { get; init; } = 7;
-    public int Depth { get; init; } = 8;
-    public int CodebookSize { get; init; } = 256;
-    public int CodeDim { get; init; } = 32;
-    [System.Text.Json.Serialization.JsonIgnore]
-    public int Positions => GridHeight * GridWidth;
-
-    public void Validate()
-    {
-        if (GridHeight < 1 || GridWidth < 1) throw new UserErrorException($"grid must be at least 1×1, got {GridHeight}×{GridWidth}.");
-        if (Depth < 1) throw new UserErrorException($"depth must be at least 1, got {Depth}.");
-        if (CodebookSize < 2) throw new UserErrorException($"codebook_size must be at least 2, got {CodebookSize}.");
-        if (CodeDim < 1) throw new UserErrorException($"code_dim must be at least 1, got {CodeDim}.");
-    }
-}

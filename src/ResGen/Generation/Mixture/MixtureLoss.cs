@@ -3,24 +3,25 @@ using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using ResGen.Training;
 
-namespace ResGen.Generation;
+namespace ResGen.Generation.Mixture;
 
 /// <summary>
-/// ResGen's objective on positions with masked tokens: the mixture negative log-likelihood of the
-/// masked embedding sum, split with Jensen's inequality into a classification term (mixture logits
-/// against the stop-gradient responsibilities) and a responsibility-weighted Gaussian regression.
+/// The mixture objective of ResGen and AR-ResGen on the positions that count: the negative
+/// log-likelihood of a target vector (the masked embedding sum), split with Jensen's inequality
+/// into a classification term (mixture logits against the stop-gradient responsibilities) and a
+/// responsibility-weighted Gaussian regression.
 /// Their gradient equals that of the exact NLL (which is logged as well); all values are per
 /// latent dimension.
 /// </summary>
-public static class ResGenLoss
+public static class MixtureLoss
 {
     /// <param name="p">Mixture per position [B, L, ..].</param>
-    /// <param name="target">Masked embedding sum [B, L, d_z].</param>
-    /// <param name="weight">Positions that count [B, L] (k_i &gt; 0), 0/1.</param>
+    /// <param name="target">Target vector per position [B, L, d_z].</param>
+    /// <param name="weight">Positions that count [B, L] (bool or 0/1).</param>
     public static LossBreakdown Compute(MixtureParams p, Tensor target, Tensor weight)
     {
-        var logits = p.Logits.to(ScalarType.Float32);
-        var f32 = new MixtureParams(logits, p.Means.to(ScalarType.Float32), p.LogScales.to(ScalarType.Float32));
+        var f32 = p.Float32();
+        var logits = f32.Logits;
         var joint = f32.JointLogLikelihood(target.to(ScalarType.Float32));        // [B, L, M]
         var logPi = functional.log_softmax(logits, -1);
         var resp = functional.softmax(joint, -1).detach();

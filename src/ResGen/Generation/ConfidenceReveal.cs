@@ -1,0 +1,63 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResGen.Generation;
+
+/// <summary>
+/// The reveal step shared by the masked samplers (ResGen and the token-wise model): candidate
+/// tokens for every depth get a confidence score; Gumbel noise of an annealed temperature is added;
+/// scores are made non-increasing with depth inside a position (so the kept tokens always form a
+/// coarse prefix); visible tokens score +∞; the best tokens are kept so that exactly n_t stay masked.
+/// </summary>
+public sealed class ConfidenceReveal
+{
+    readonly long[] unknown;
+    readonly int[][] schedules;
+    readonly int positions, depth;
+
+    /// <summary>Plans T steps for the tokens not yet visible (<paramref name="visible"/> [B, L]: known depths per position).</summary>
+    public ConfidenceReveal(Tensor visible, int depth, int steps, string schedule)
+    {
+        positions = (int)visible.shape[1];
+        this.depth = depth;
+        Steps = steps;
+        unknown = (depth - visible).sum(1).cpu().data<long>().ToArray();
+        var todo = unknown.Where(u => u > 0).ToArray();
+        if (todo.Length > 0 && steps > todo.Min())
+            throw new UserErrorException($"steps ({steps}) cannot exceed the number of tokens to generate ({todo.Min()}).");
+        schedules = unknown.Select(u => u == 0 ? new int[steps] : MaskSchedule.SamplingCounts(schedule, steps, (int)u)).ToArray();
+    }
+
+    public int Steps { get; }
+    /// <summary>True when every token of every example is already known.</summary>
+    public bool Nothing => unknown.All(u => u == 0);
+
+    /// <summary>Share of the tokens to generate that were revealed before step t (1-based).</summary>
+    public double RevealedBefore(int t)
+        => 1.0 - (t == 1 ? 1.0 : (double)schedules.Select(s => (long)s[t - 2]).Sum() / Math.Max(1, unknown.Sum()));
+
+    /// <summary>
+    /// Step t (1-based): from candidate scores [B, L, D] (log-probabilities, higher = surer) and the
+    /// visible depths [B, L], returns the visible depths after the step [B, L].
+    /// </summary>
+    public Tensor Reveal(int t, Tensor score, Tensor visible, float temperature, Generator generator)
+    {
+        var device = score.device;
+        long b = score.shape[0];
+        if (temperature > 0)
+        {
+            var u = torch.rand(score.shape, generator: generator, device: device).clamp(1e-10, 1 - 1e-7);
+            score = score + temperature * -(-u.log()).log();
+        }
+        score = score.cummin(-1).values;
+        var isVisible = torch.arange(depth, device: device) < visible.unsqueeze(-1);
+        score = torch.where(isVisible, torch.full_like(score, double.PositiveInfinity), score);
+
+        // Keep the best (L·D − n_t) tokens of each example; re-mask the rest.
+        var keepCount = torch.tensor(schedules.Select(s => (long)positions * depth - s[t - 1]).ToArray(), device: device);
+        var order = torch.sort(score.reshape(b, -1), dim: 1, descending: true, stable: true).indices;
+        var rank = order.argsort(1);
+        var keep = (rank < keepCount.unsqueeze(1)).reshape(b, positions, depth);
+        return keep.sum(-1, type: ScalarType.Int64).maximum(visible);
+    }
+}

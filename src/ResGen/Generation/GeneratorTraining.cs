@@ -1,0 +1,76 @@
+using TorchSharp;
+using ResGen.Conditioning;
+using ResGen.Data;
+using ResGen.Tokens;
+using ResGen.Training;
+using static TorchSharp.torch;
+
+namespace ResGen.Generation;
+
+/// <summary>
+/// Trains any generator on a token cache with the shared <see cref="TrainingLoop{TConfig}"/>: the same
+/// batches, optimizer, schedule, EMA and checkpoints for every kind. Validation: the loss and the
+/// model's own NLL on held-out sequences under randomness from a fixed seed (the same masks every
+/// time, so the numbers are comparable across a run), in eval mode (no label dropout).
+/// </summary>
+public static class GeneratorTraining
+{
+    public static IReadOnlyList<Metric> Run<TConfig>(TConfig config, IGenerator model, TokenCache train, TokenCache? validation,
+        string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
+        int validationGrids = 2000) where TConfig : IGeneratorConfig
+    {
+        config.Validate();
+        Check(config, train);
+        if (validation is not null) Check(config, validation);
+        var sampler = new BatchSampler(train.Count, config.Train.BatchSize, config.Train.Seed);
+        long[]? valIdx = validation is null ? null : Enumerable.Range(0, Math.Min(validationGrids, validation.Count)).Select(i => (long)i).ToArray();
+        var loop = new TrainingLoop<TConfig>(model.Module, model.Kind, config, config.Train, runDirectory)
+        {
+            Device = device,
+            Console = console,
+            Progress = progress,
+            Loss = (step, g) =>
+            {
+                var idx = sampler.Batch(step);
+                return model.Loss(new TokenBatch(train.Indices(idx, device)), new ClassCondition(train.Labels(idx, device)), g);
+            },
+            Evaluate = valIdx is null ? null : _ => Validate(model, validation!, valIdx, device, config.Train.BatchSize),
+        };
+        return loop.Run(resume);
+    }
+
+    /// <summary>Mean loss and NLL of held-out sequences, randomness from a fixed seed; call in eval mode.</summary>
+    public static IReadOnlyList<Metric> Validate(IGenerator model, TokenCache data, long[] indices, Device device, int batchSize)
+    {
+        using var g = new Generator(12345, device);
+        double nll = 0, loss = 0;
+        int batches = 0;
+        using var _ = torch.no_grad();
+        for (int s = 0; s < indices.Length; s += batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            var part = indices[s..Math.Min(indices.Length, s + batchSize)];
+            var r = model.Loss(new TokenBatch(data.Indices(part, device)), new ClassCondition(data.Labels(part, device)), g);
+            loss += r.Loss.item<float>();
+            nll += r.Parts.First(p => p.Name == "nll").Value.item<float>();
+            batches++;
+        }
+        return [new Metric("val_loss", loss / batches), new Metric("val_nll", nll / batches)];
+    }
+
+    /// <summary>Throws when a token cache does not hold the tokens the config was made for.</summary>
+    public static void Check(IGeneratorConfig config, TokenCache cache)
+    {
+        var t = config.Tokens;
+        if (cache.GridHeight != t.GridHeight || cache.GridWidth != t.GridWidth || cache.Depth != t.Depth || cache.CodebookSize != t.CodebookSize)
+            throw new UserErrorException(
+                $"the token cache holds {cache.GridHeight}×{cache.GridWidth}×{cache.Depth} grids with K = {cache.CodebookSize}, " +
+                $"but the model is configured for {t.GridHeight}×{t.GridWidth}×{t.Depth} with K = {t.CodebookSize}.");
+        if (cache.ClassCount > config.Classes)
+            throw new UserErrorException($"the token cache has {cache.ClassCount} classes but the model only {config.Classes}.");
+    }
+
+    /// <summary>The token layout of a cache whose codes have <paramref name="codeDim"/> dimensions.</summary>
+    public static TokenLayout LayoutOf(TokenCache cache, int codeDim)
+        => new() { GridHeight = cache.GridHeight, GridWidth = cache.GridWidth, Depth = cache.Depth, CodebookSize = cache.CodebookSize, CodeDim = codeDim };
+}

@@ -1,0 +1,26 @@
+using ResGen.Config;
+using ResGen.Tokens;
+using ResGen.Training;
+
+namespace ResGen.Generation;
+
+/// <summary>
+/// What every generator's run config has besides its network shape: optimisation, default sampler
+/// settings, the tokens it models and the tokenizer that made them. Saved with every checkpoint.
+/// </summary>
+public interface IGeneratorConfig : IValidatable
+{
+    TrainSettings Train { get; }
+    /// <summary>Defaults of `resgen sample`, `eval` and `bench`.</summary>
+    SamplerSettings Sample { get; }
+    /// <summary>The tokens (set from the token cache by `resgen train`; not meant to be edited).</summary>
+    TokenLayout Tokens { get; }
+    /// <summary>Config hash of the tokenizer whose tokens the model was trained on (set by `resgen train`).</summary>
+    string TokenizerHash { get; }
+    /// <summary>Classes the model is conditioned on.</summary>
+    int Classes { get; }
+    /// <summary>A copy for the given tokens and tokenizer.</summary>
+    IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash);
+    /// <summary>A copy with other default sampler settings.</summary>
+    IGeneratorConfig WithSample(SamplerSettings sample);
+}

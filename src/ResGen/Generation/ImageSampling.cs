@@ -1,0 +1,110 @@
+using TorchSharp;
+using ResGen.Conditioning;
+using ResGen.Tokens;
+using static TorchSharp.torch;
+
+namespace ResGen.Generation;
+
+/// <summary>A batch of generated images: labels, images [n, C, H, W] in [-1, 1] on the CPU, and the network passes each cost.</summary>
+public sealed record ImageBatch(int Start, long[] Labels, Tensor Images, int NetworkPasses) : IDisposable
+{
+    public void Dispose() => Images.Dispose();
+}
+
+/// <summary>
+/// A trained generator of any kind joined to its image tokenizer: class-conditional images in
+/// batches, streamed so that memory depends on the batch size, not on the number of samples.
+/// What `resgen sample`, `eval` and `bench` use, and any other program can.
+/// </summary>
+public sealed class ImageSampling
+{
+    public ImageSampling(ImageTokenizer tokenizer, IGenerator generator, IGeneratorConfig config, Device device)
+    {
+        Tokenizer = tokenizer;
+        Generator = generator;
+        Config = config;
+        Device = device;
+    }
+
+    /// <summary>Loads a tokenizer checkpoint and a generator checkpoint of any kind trained on its tokens.</summary>
+    public static ImageSampling Load(string generatorCheckpoint, string tokenizerCheckpoint, Device device)
+    {
+        var (tok, _, hash) = TokenizerCheckpoint.Load(tokenizerCheckpoint, device);
+        var (gen, cfg) = GeneratorKinds.Load(generatorCheckpoint, tok.Quantizer, hash, device);
+        return new ImageSampling(tok, gen, cfg, device);
+    }
+
+    public ImageTokenizer Tokenizer { get; }
+    public IGenerator Generator { get; }
+    public IGeneratorConfig Config { get; }
+    public Device Device { get; }
+    /// <summary>Classes the generator knows.</summary>
+    public int Classes => Config.Classes;
+
+    /// <summary>Token sequences [B, L, D] for class labels, in one batch.</summary>
+    public SampleResult SampleTokens(long[] labels, SamplerSettings settings, Generator generator, bool keepSteps = false)
+    {
+        CheckLabels(labels);
+        using var scope = torch.NewDisposeScope();
+        var request = new SampleRequest(ClassCondition.Of(labels, Device), settings) { KeepSteps = keepSteps };
+        var r = Generator.Sample(request, generator);
+        return r with { Indices = r.Indices.MoveToOuterDisposeScope() };
+    }
+
+    /// <summary>
+    /// Images for the labels, <paramref name="batchSize"/> at a time, one seed for the whole run
+    /// (same seed, labels and batch size: same images). Each batch is on the CPU; dispose it when done.
+    /// </summary>
+    public IEnumerable<ImageBatch> Generate(long[] labels, SamplerSettings settings, long seed, int batchSize)
+    {
+        if (batchSize < 1) throw new UserErrorException($"batch size must be at least 1, got {batchSize}.");
+        CheckLabels(labels);
+        settings.Validate();
+        using var gen = new Generator((ulong)seed, Device);
+        for (int s = 0; s < labels.Length; s += batchSize)
+        {
+            var part = labels[s..Math.Min(labels.Length, s + batchSize)];
+            Tensor images;
+            int passes;
+            using (var scope = torch.NewDisposeScope())
+            {
+                var r = SampleTokens(part, settings, gen);
+                passes = r.NetworkPasses;
+                images = Tokenizer.Decode(r.Indices).clamp(-1, 1).cpu().DetachFromDisposeScope();
+            }
+            yield return new ImageBatch(s, part, images, passes);
+        }
+    }
+
+    /// <summary>All images for the labels in one tensor [N, C, H, W] (CPU), and the network passes per sample.</summary>
+    public (Tensor Images, int Passes) GenerateAll(long[] labels, SamplerSettings settings, long seed, int batchSize, IProgress<double>? progress = null)
+    {
+        var parts = new List<Tensor>();
+        int passes = 0;
+        foreach (var b in Generate(labels, settings, seed, batchSize))
+        {
+            parts.Add(b.Images);
+            passes = b.NetworkPasses;
+            progress?.Report(b.Start + b.Labels.Length);
+        }
+        return (torch.cat(parts), passes);
+    }
+
+    /// <summary>Images decoded from the visible tokens of every intermediate step: [steps, n, C, H, W] (CPU).</summary>
+    public (Tensor Frames, IReadOnlyList<int> Steps) StepFrames(long[] labels, SamplerSettings settings, long seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var gen = new Generator((ulong)seed, Device);
+        var r = SampleTokens(labels, settings, gen, keepSteps: true);
+        var frames = r.Steps.Select(s => Tokenizer.DecodeLatent(Tokenizer.Quantizer.EmbedPrefix(s.Indices, s.Visible)).clamp(-1, 1).cpu()).ToArray();
+        foreach (var s in r.Steps) { s.Indices.Dispose(); s.Visible.Dispose(); }
+        return (torch.stack(frames).MoveToOuterDisposeScope(), r.Steps.Select(s => s.Step).ToList());
+    }
+
+    void CheckLabels(long[] labels)
+    {
+        if (labels.Length == 0) throw new UserErrorException("nothing to sample: no labels given.");
+        foreach (var y in labels)
+            if (y < 0 || y >= Classes) throw new UserErrorException($"class {y} is out of range: the generator knows classes 0..{Classes - 1}.");
+    }
+}

@@ -1,0 +1,88 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using ResGen.Conditioning;
+using ResGen.Generation.Mixture;
+using ResGen.Nn;
+using ResGen.Tokens;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ResGen.Generation;
+
+/// <summary>
+/// ResGen's bidirectional transformer over the L positions. Input per position: a projection of
+/// the visible embedding sum, an embedding of the masked count k_i, a position embedding (row +
+/// column on a grid, 1-D on a sequence); the condition conditions every block through adaLN;
+/// padded positions are hidden from attention. Output: a mixture of Gaussians over the masked
+/// embedding sum, in the tokenizer's latent units.
+/// </summary>
+public sealed class ResGenNetwork : nn.Module
+{
+    readonly Linear in_proj;
+    readonly Embedding count_emb;
+    readonly Module<Tensor, Tensor> pos;
+    readonly ClassEmbedding class_emb;
+    readonly ModuleList<TransformerBlock> blocks;
+    readonly LayerNorm norm_out;
+    readonly Linear ada_out;
+    readonly MixtureHead head;
+    // Spread of the tokenizer's latents: inputs are divided by it and outputs scaled back.
+    readonly Tensor latent_scale;
+    readonly Tensor position_index;
+
+    public ResGenNetwork(ResGenModelConfig model, TokenLayout layout) : base("resgen")
+    {
+        model.Validate();
+        layout.Validate();
+        Model = model;
+        Layout = layout;
+        int w = model.Width;
+        in_proj = Linear(layout.CodeDim, w);
+        count_emb = Embedding(layout.Depth + 1, w);
+        pos = PositionEmbedding.For(layout, w);
+        class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
+        blocks = new ModuleList<TransformerBlock>();
+        for (int i = 0; i < model.Layers; i++) blocks.Add(new TransformerBlock(w, model.Heads, model.MlpRatio, model.Dropout));
+        norm_out = Norms.Layer(w, affine: false);
+        ada_out = Linear(w, 2 * w);
+        head = new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
+        latent_scale = torch.ones(1);
+        position_index = torch.arange(layout.Positions);
+        using (torch.no_grad())
+        {
+            init.normal_(count_emb.weight!, 0, 0.02);
+            ada_out.weight!.zero_(); ada_out.bias!.zero_();
+        }
+        register_buffer(nameof(latent_scale), latent_scale);
+        register_buffer(nameof(position_index), position_index, persistent: false);
+        RegisterComponents();
+    }
+
+    public ResGenModelConfig Model { get; }
+    public TokenLayout Layout { get; }
+
+    /// <summary>Sets the spread of the latents (e.g. the standard deviation of full embedding sums).</summary>
+    public void SetLatentScale(float scale)
+    {
+        if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "latent scale must be positive");
+        using var _ = torch.no_grad();
+        latent_scale.fill_(scale);
+    }
+
+    public float LatentScale => latent_scale.cpu().item<float>();
+
+    /// <summary>The network as a sampler calls it (see <see cref="MixtureNetwork"/>); in training mode labels may be dropped.</summary>
+    public MixtureParams forward(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition, Generator? generator = null)
+    {
+        long l = visibleSum.shape[1];
+        var x = in_proj.forward(visibleSum / latent_scale)
+                + count_emb.forward(maskedCount)
+                + pos.forward(position_index.narrow(0, 0, l)).unsqueeze(0);
+        var c = functional.silu(class_emb.Encode(condition, generator));
+        var context = valid is null ? AttentionContext.None : new AttentionContext(Attention.Mask(l, l, causal: false, valid, x.device));
+        for (int i = 0; i < blocks.Count; i++) x = blocks[i].forward(x, c, i, context);
+        var m = ada_out.forward(c).unsqueeze(1).chunk(2, -1);
+        var p = head.forward(TransformerBlock.Modulate(norm_out.forward(x), m[0], m[1]));
+        return new MixtureParams(p.Logits, p.Means * latent_scale, p.LogScales + latent_scale.log());
+    }
+}

@@ -1,0 +1,77 @@
+using TorchSharp;
+using ResGen.Conditioning;
+using ResGen.Generation.Mixture;
+using ResGen.Tokens;
+using static TorchSharp.torch;
+
+namespace ResGen.Generation;
+
+/// <summary>
+/// The network a ResGen sampler calls: for every position, the summed embedding of its visible
+/// tokens [B, L, d_z] and its masked count k [B, L], the real positions [B, L] (null: all) and the
+/// condition give a mixture of Gaussians over the summed embedding of its masked tokens.
+/// </summary>
+public delegate MixtureParams MixtureNetwork(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition);
+
+/// <summary>
+/// ResGen's reverse process. Starting from a fully masked grid (or the known tokens), each of
+/// the T steps calls the network once (twice with guidance): at every masked position it draws a
+/// mixture component with top-p filtering, takes its mean (or a draw), and re-quantizes it over the
+/// masked depths into candidate tokens. Candidates are scored by the component's log-probability
+/// (plus, by default, the cumulative log-probability of the chosen codes); the
+/// <see cref="ConfidenceReveal"/> step keeps the best so that n_t = ⌈γ(t/T)·N⌉ remain masked.
+/// Revealed and known tokens are never re-masked; padded positions count as known.
+/// </summary>
+public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantizer quantizer, int positions)
+{
+    public SampleResult Sample(SampleRequest request, Generator generator)
+    {
+        var settings = request.Settings;
+        settings.Validate();
+        using var outer = torch.NewDisposeScope();
+        int depth = quantizer.Depth, l = positions;
+        var cond = request.Condition;
+        long b = cond.Batch;
+        var known = request.Known;
+        var device = cond.Device;
+        known?.Check(b, l, depth);
+        var valid = request.Lengths is null ? null : TokenBatch.ValidMask(request.Lengths.to(device), l);
+        var idx = known is null ? torch.zeros(b, l, depth, ScalarType.Int64, device: device) : known.Indices.to(device).clone();
+        var visible = known is null ? torch.zeros(b, l, ScalarType.Int64, device: device) : known.Depths.to(device).to(ScalarType.Int64).clone();
+        if (valid is not null) visible = torch.where(valid, visible, torch.full_like(visible, depth));
+
+        var steps = new List<SampleStep>();
+        var reveal = new ConfidenceReveal(visible, depth, settings.Steps, settings.Schedule);
+        if (reveal.Nothing) return Finish(idx, 0, 0, steps);
+        int passes = 0;
+
+        for (int t = 1; t <= settings.Steps; t++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var masked = depth - visible;                                     // k [B, L]
+            var prefix = quantizer.EmbedPrefix(idx, visible);
+            float w = settings.GuidanceAt(reveal.RevealedBefore(t));
+            MixtureParams p;
+            using (torch.no_grad())
+                p = ClassifierFreeGuidance.Run((c, n) => network(
+                        ClassifierFreeGuidance.Repeat(prefix, n), ClassifierFreeGuidance.Repeat(masked, n),
+                        ClassifierFreeGuidance.RepeatOptional(valid, n), c),
+                    cond, w, ref passes);
+            var draw = ComponentDraw.Draw(p, settings.TopP, settings.DrawScale, generator);
+            var (cand, tokLogp) = quantizer.RequantizeScored(idx, visible, draw.Vector, draw.Variance);
+
+            // Confidence of every candidate token.
+            var score = settings.Confidence == "component"
+                ? draw.LogProb.unsqueeze(-1).expand(b, l, depth).clone()
+                : draw.LogProb.unsqueeze(-1) + tokLogp.cumsum(-1);
+            var newVisible = reveal.Reveal(t, score, visible, settings.TemperatureAt(t), generator);
+            idx.copy_(cand);
+            visible.copy_(newVisible);
+            if (request.KeepSteps) steps.Add(new SampleStep(t, idx.clone().DetachFromDisposeScope(), visible.clone().DetachFromDisposeScope()));
+        }
+        return Finish(idx, settings.Steps, passes, steps);
+
+        static SampleResult Finish(Tensor i, int calls, int nPasses, List<SampleStep> s)
+            => new(i.MoveToOuterDisposeScope(), calls, nPasses, s);
+    }
+}

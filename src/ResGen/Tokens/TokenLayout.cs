@@ -1,0 +1,66 @@
+using System.Text.Json.Serialization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResGen.Tokens;
+
+/// <summary>How the L positions of a token sequence are arranged.</summary>
+public enum PositionLayout
+{
+    /// <summary>A row-major 2-D grid of GridHeight × GridWidth positions (images).</summary>
+    Grid,
+    /// <summary>A 1-D sequence of up to GridWidth positions, each example with its own length (speech).</summary>
+    Sequence,
+}
+
+/// <summary>The tokens a generator works on, taken from the tokenizer: positions, depth, codebooks.</summary>
+public sealed record TokenLayout
+{
+    public int GridHeight { get; init; } = 7;
+    public int GridWidth { get; init; } = 7;
+    public int Depth { get; init; } = 8;
+    public int CodebookSize { get; init; } = 256;
+    public int CodeDim { get; init; } = 32;
+    /// <summary>grid (2-D positions) or sequence (1-D, variable length up to GridWidth, GridHeight 1).</summary>
+    public PositionLayout Layout { get; init; } = PositionLayout.Grid;
+
+    /// <summary>L: positions per example (the maximum for a sequence).</summary>
+    [JsonIgnore]
+    public int Positions => GridHeight * GridWidth;
+
+    public void Validate()
+    {
+        if (GridHeight < 1 || GridWidth < 1) throw new UserErrorException($"grid must be at least 1×1, got {GridHeight}×{GridWidth}.");
+        if (Layout == PositionLayout.Sequence && GridHeight != 1)
+            throw new UserErrorException($"a sequence layout has grid_height 1 (its length is grid_width), got {GridHeight}.");
+        if (Depth < 1) throw new UserErrorException($"depth must be at least 1, got {Depth}.");
+        if (CodebookSize < 2) throw new UserErrorException($"codebook_size must be at least 2, got {CodebookSize}.");
+        if (CodeDim < 1) throw new UserErrorException($"code_dim must be at least 1, got {CodeDim}.");
+    }
+
+    /// <summary>Throws when a quantizer's codebooks do not fit this layout.</summary>
+    public void CheckQuantizer(ResidualVectorQuantizer quantizer, string who)
+    {
+        if (Depth != quantizer.Depth || CodebookSize != quantizer.CodebookSize || CodeDim != quantizer.CodeDim)
+            throw new UserErrorException(
+                $"the {who} expects tokens of depth {Depth}, K = {CodebookSize}, d_z = {CodeDim}, " +
+                $"but the tokenizer has depth {quantizer.Depth}, K = {quantizer.CodebookSize}, d_z = {quantizer.CodeDim}.");
+    }
+}
+
+/// <summary>
+/// A batch of token sequences: indices [B, L, D] (int64) and, for variable-length data, the real
+/// length of each example [B] (positions at or after it are padding and never count).
+/// </summary>
+public sealed record TokenBatch(Tensor Indices, Tensor? Lengths = null)
+{
+    public long Batch => Indices.shape[0];
+    public long Positions => Indices.shape[1];
+
+    /// <summary>[B, L] true at real positions; null when every position is real.</summary>
+    public Tensor? Valid => Lengths is null ? null : ValidMask(Lengths, Positions);
+
+    /// <summary>[B, L] true where the position index is below the example's length.</summary>
+    public static Tensor ValidMask(Tensor lengths, long positions)
+        => torch.arange(positions, device: lengths.device).unsqueeze(0) < lengths.to(ScalarType.Int64).unsqueeze(1);
+}
