@@ -12,14 +12,6 @@ public static class Reports
     /// <summary>Writes <paramref name="value"/> as indented snake_case JSON, atomically (the folder is created).</summary>
     public static void WriteJson(string path, object value) => AtomicFile.WriteText(path, JsonSerializer.Serialize(value, Json));
 
-    /// <summary>The middle value (upper middle for an even count) of a non-empty set of timings.</summary>
-    public static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        if (sorted.Count == 0) throw new ArgumentException("no values to take the median of", nameof(values));
-        return sorted[sorted.Count / 2];
-    }
-
     /// <summary>After a training verb: plots the run's curves to loss.png and prints the final evaluation and where the model is.</summary>
     public static void FinishTraining(string runDirectory, IReadOnlyList<Metric> lastEval, string title, IReadOnlyList<string> curves, string yLabel, bool logY = false)
     {

@@ -6,6 +6,7 @@ using ResGen.Data;
 using ResGen.Evaluation;
 using ResGen.Generation;
 using ResGen.Imaging;
+using ResGen.IO;
 using ResGen.Tokens;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,7 +18,8 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("bench", "Benchmarks measured side by side in one run: quality vs sampling steps and guidance, sampling time vs RVQ depth.");
+        var cmd = new Command("bench", "Benchmarks measured side by side in one run: ResGen against its counterparts, quality vs sampling steps and guidance, sampling time vs RVQ depth.");
+        cmd.Subcommands.Add(Models());
         cmd.Subcommands.Add(Sampling());
         cmd.Subcommands.Add(Depth());
         cmd.Subcommands.Add(Optimizer());
@@ -25,6 +27,89 @@ public static class BenchCommand
     }
 
     static Option<string> OutDir() => new("--out-dir") { Description = "Where the JSON results and plots go.", DefaultValueFactory = _ => "runs/bench", HelpName = "DIR" };
+
+    /// <summary>Folder of the generators `bench models` compares by default (same tokens, same training budget).</summary>
+    public const string BenchModels = "models/bench";
+
+    static Command Models()
+    {
+        var models = new Option<string?>("--models") { Description = $"Generator checkpoints to compare, comma-separated (default: every generator in {BenchModels}/).", HelpName = "PATHS" };
+        var tokenizers = new Option<string>("--tokenizers") { Description = "Tokenizer checkpoints; each generator runs on the one it was trained on (matched by config hash).", DefaultValueFactory = _ => "models/tokenizer,models/tokenizer-d16", HelpName = "PATHS" };
+        var classifier = EvalCommand.ClassifierOption();
+        var data = CommonOptions.Data();
+        var count = new Option<int>("--count") { Description = "Samples per class for every quality number (N = 10 × this).", DefaultValueFactory = _ => 100, HelpName = "N" };
+        var stepList = new Option<string>("--step-list") { Description = "Sampling steps of the masked models (ResGen, token-wise), comma-separated.", DefaultValueFactory = _ => "4,8,16,32" };
+        var batch = new Option<int>("--batch-size") { Description = "Batch of the quality runs and of the large-batch timing.", DefaultValueFactory = _ => 64, HelpName = "N" };
+        var repeats = new Option<int>("--repeats") { Description = "Timed batch-1 runs per row (median).", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var budget = new Option<string>("--memory-budget") { Description = "Memory budget for the largest-batch estimate (CPU resident memory; 0 = skip).", DefaultValueFactory = _ => "4G", HelpName = "SIZE" };
+        var seed = new Option<long>("--seed") { Description = "Seed of every sampler and of the real-data subset.", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var outDir = OutDir();
+        var cmd = new Command("models", "ResGen against its counterparts (RQ-Transformer, token-wise masked model, AR-ResGen) on the same tokens and machine: quality, time per sample, passes, memory; a Markdown table, JSON and a quality-vs-time plot.")
+            { models, tokenizers, classifier, data, count, stepList, batch, repeats, budget, seed, device, threads, outDir };
+        cmd.SetAction(pr =>
+        {
+            int n = pr.GetValue(count);
+            if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
+            int b = pr.GetValue(batch);
+            if (b < 1) throw new UserErrorException($"--batch-size must be at least 1, got {b}.");
+            int rep = pr.GetValue(repeats);
+            if (rep < 1) throw new UserErrorException($"--repeats must be at least 1, got {rep}.");
+            string budgetText = pr.GetValue(budget)!;
+            long budgetBytes = budgetText.Trim() == "0" ? 0 : MemoryProbe.ParseSize(budgetText);
+            var steps = ParseList(pr.GetValue(stepList)!, s => int.Parse(s, CultureInfo.InvariantCulture));
+            if (steps.Any(t => t < 1)) throw new UserErrorException($"--step-list takes step counts of at least 1, got {pr.GetValue(stepList)}.");
+            string dir = pr.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
+            var paths = pr.GetValue(models) is { } list ? ParseList(list, s => s) : FindBenchModels();
+            var toks = ParseList(pr.GetValue(tokenizers)!, s => s).Where(t => File.Exists(t + ".json") || File.Exists(t)).ToList();
+            var byHash = toks.ToDictionary(t => TokenizerCheckpoint.Load(t).Hash, t => t);
+            var loaded = new List<ImageSampling>();
+            foreach (var p in paths)
+            {
+                var kind = GeneratorKinds.OfCheckpoint(p);
+                var hash = kind.ReadConfig(p).TokenizerHash;
+                if (!byHash.TryGetValue(hash, out var tok))
+                    throw new UserErrorException($"no tokenizer given for '{p}' (trained on tokenizer config {hash}); pass it with --tokenizers.");
+                loaded.Add(ImageSampling.Load(p, tok, dev));
+            }
+            // table order: kinds as the registry lists them, shallow tokens first
+            var order = Enumerable.Range(0, loaded.Count)
+                .OrderBy(i => GeneratorKinds.All.ToList().FindIndex(k => k.Name == loaded[i].Generator.Kind)).ThenBy(i => loaded[i].Tokenizer.Depth).ToList();
+            loaded = order.Select(i => loaded[i]).ToList();
+            var labels = order.Select(i => paths[i]).Select(p => Path.GetFileName(p.EndsWith(".json", StringComparison.Ordinal) ? p[..^5] : p)).ToList();
+            var test = FashionMnist.Load("test", pr.GetValue(data));
+            var train = FashionMnist.Load("train", pr.GetValue(data));
+            var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, dev);
+            var settings = new BenchmarkSettings(n, steps, b, rep, budgetBytes, pr.GetValue(seed));
+            Console.WriteLine($"{loaded.Count} models: {string.Join(", ", labels)}; {n * FashionMnist.ClassCount} samples per row; device {dev}, {torch.get_num_threads()} threads");
+            var report = new GeneratorBenchmark(clf, reference, train, dev, settings).Run(loaded, labels, new Progress<string>(Console.WriteLine));
+            var md = GeneratorBenchmark.Markdown(report);
+            Console.WriteLine();
+            Console.WriteLine(md);
+            AtomicFile.WriteText(Path.Combine(dir, "models.md"), md);
+            Reports.WriteJson(Path.Combine(dir, "models.json"), report);
+            GeneratorBenchmark.Plot(report, Path.Combine(dir, "models_quality_vs_time.png"));
+            Console.WriteLine($"wrote {dir}/models.md, {dir}/models.json and {dir}/models_quality_vs_time.png");
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>Every generator checkpoint (a sidecar whose kind is a generator kind) in <see cref="BenchModels"/>.</summary>
+    static List<string> FindBenchModels()
+    {
+        var found = Directory.Exists(BenchModels)
+            ? Directory.GetFiles(BenchModels, "*.json").Order(StringComparer.Ordinal)
+                .Select(f => f[..^5])
+                .Where(stem => File.Exists(stem + ".safetensors") && GeneratorKinds.Names.Contains(Training.Checkpoint.ReadInfo(stem).Kind))
+                .ToList()
+            : [];
+        if (found.Count == 0) throw new UserErrorException($"no generator checkpoints in {BenchModels}/; pass --models.");
+        return found;
+    }
 
     static Command Sampling()
     {
@@ -134,7 +219,7 @@ public static class BenchCommand
                     if (r > 0) times.Add(sw.Elapsed.TotalSeconds);
                     passes = res.NetworkPasses;
                 }
-                double med = Reports.Median(times);
+                double med = GeneratorEvaluation.Median(times);
                 first ??= med;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{d,5}  {shape.Positions * d,6}  {settings.Steps,5}  {passes,6}  {med,7:0.000}  {med * 1000 / n,9:0.0}  {med / first,7:0.00}×"));
@@ -201,10 +286,10 @@ public static class BenchCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"ResGen width {run.Model.Width}, {run.Model.Layers} layers, {flat.Parameters.Slots.Count} parameter tensors; batch {b}; device {dev}, {torch.get_num_threads()} threads; {f.Count} rounds of 3 steps"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"training step: flat AdamW {Reports.Median(f):0.0} ms, stock AdamW {Reports.Median(s):0.0} ms, stock/flat {Reports.Median(ratios):0.00}× (median of per-round ratios)"));
+                $"training step: flat AdamW {GeneratorEvaluation.Median(f):0.0} ms, stock AdamW {GeneratorEvaluation.Median(s):0.0} ms, stock/flat {GeneratorEvaluation.Median(ratios):0.00}× (median of per-round ratios)"));
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
-            Reports.WriteJson(Path.Combine(dir, "optimizer.json"), new { batch = b, flat_ms = Reports.Median(f), stock_ms = Reports.Median(s), ratio = Reports.Median(ratios) });
+            Reports.WriteJson(Path.Combine(dir, "optimizer.json"), new { batch = b, flat_ms = GeneratorEvaluation.Median(f), stock_ms = GeneratorEvaluation.Median(s), ratio = GeneratorEvaluation.Median(ratios) });
             return 0;
         });
         return cmd;

@@ -32,6 +32,8 @@ public static class SampleCommand
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
             var loaded = g.Load(pr);
+            if (pr.GetValue(dump) && !loaded.Sampling.Generator.Stepwise)
+                throw new UserErrorException($"a {loaded.Kind} generator samples position by position, without steps to draw; --dump-steps needs a masked model (resgen, maskgit).");
             var labels = classes.SelectMany(c => Enumerable.Repeat((long)c, n)).ToArray();
             Console.WriteLine($"{loaded.Kind} sampler: {loaded.Settings}; seed {pr.GetValue(seed)}; {labels.Length} samples on {loaded.Device}");
             var sw = Stopwatch.StartNew();
@@ -79,7 +81,6 @@ public static class SampleCommand
         var (frames, steps) = g.Sampling.StepFrames(idx, g.Settings, seed);
         using (frames)
         {
-            if (steps.Count == 0) throw new UserErrorException($"a {g.Kind} generator has no intermediate steps to draw; --dump-steps needs a masked model (resgen, maskgit).");
             // [T, rows, C, H, W] → row-major grid: one row per sample, one column per step
             using var grid = frames.transpose(0, 1).flatten(0, 1);
             ImageGrid.Save(grid, path, columns: steps.Count, scale: 3,

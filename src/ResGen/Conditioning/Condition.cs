@@ -20,6 +20,8 @@ public abstract record Condition
     public abstract Condition Concat(Condition other);
     /// <summary>The condition on another device.</summary>
     public abstract Condition To(Device device);
+    /// <summary>Each example <paramref name="times"/> times in a row (one copy per position, say).</summary>
+    public abstract Condition RepeatInterleave(long times);
 }
 
 /// <summary>Class labels [B] (int64); −1 means "no class" (the null condition).</summary>
@@ -46,4 +48,5 @@ public sealed record ClassCondition : Condition
         : throw new ArgumentException($"cannot join class labels with {other.GetType().Name}");
 
     public override Condition To(Device device) => new ClassCondition(Labels.to(device));
+    public override Condition RepeatInterleave(long times) => new ClassCondition(Labels.repeat_interleave(times));
 }

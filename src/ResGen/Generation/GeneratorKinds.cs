@@ -1,6 +1,9 @@
 using TorchSharp;
 using ResGen.Config;
 using ResGen.Data;
+using ResGen.Generation.ArResGen;
+using ResGen.Generation.MaskGit;
+using ResGen.Generation.RqTransformer;
 using ResGen.Tokens;
 using ResGen.Training;
 using static TorchSharp.torch;
@@ -62,8 +65,20 @@ public static class GeneratorKinds
         "ResGen: depth-wise masking, one mixture over the summed embedding of the masked tokens per position (the paper)",
         (c, q) => new ResGenModel(c.BuildNetwork(), q));
 
+    public static readonly GeneratorKind MaskGit = new GeneratorKind<MaskGitRunConfig>(MaskGitModel.KindName,
+        "token-wise masked model: ResGen's depth-wise masking and sampler, one softmax per masked token (the paper's ablation)",
+        (c, q) => new MaskGitModel(new MaskGitNetwork(c.Model, c.Tokens), q));
+
+    public static readonly GeneratorKind RqTransformer = new GeneratorKind<RqTransformerRunConfig>(RqTransformerModel.KindName,
+        "RQ-Transformer: autoregressive over positions, then over the D codes of each position (spatial + depth transformer, KV caches)",
+        (c, q) => new RqTransformerModel(new RqTransformerNetwork(c.Model, c.Tokens), q));
+
+    public static readonly GeneratorKind ArResGen = new GeneratorKind<ArResGenRunConfig>(ArResGenModel.KindName,
+        "AR-ResGen: autoregressive over positions (KV cache), one mixture over each position's summed embedding",
+        (c, q) => new ArResGenModel(new ArResGenNetwork(c.Model, c.Tokens), q));
+
     /// <summary>Every kind, in the order tables list them.</summary>
-    public static IReadOnlyList<GeneratorKind> All { get; } = [ResGen];
+    public static IReadOnlyList<GeneratorKind> All { get; } = [ResGen, MaskGit, RqTransformer, ArResGen];
 
     public static IEnumerable<string> Names => All.Select(k => k.Name);
 

@@ -18,6 +18,8 @@ public interface IGenerator
     nn.Module Module { get; }
     /// <summary>The tokens it models.</summary>
     TokenLayout Layout { get; }
+    /// <summary>True when its sampler runs a chosen number of steps T (the masked models); false for autoregressive ones.</summary>
+    bool Stepwise { get; }
     /// <summary>
     /// Training loss on a batch of token sequences for the given condition. The parts include "nll",
     /// the model's negative log-likelihood in its own unit (used for validation).

@@ -155,15 +155,23 @@ public sealed class ResidualVectorQuantizer : nn.Module
     /// </summary>
     public (Tensor Prefix, Tensor Suffix) EmbedSplit(Tensor indices, Tensor visible)
     {
-        CheckIndices(indices);
         var lead = indices.shape[..^1];
-        var idx = indices.reshape(-1, cfg.Depth).clamp_min(0);
-        var offsets = torch.arange(cfg.Depth, device: idx.device) * cfg.CodebookSize;
-        var vec = codebooks.reshape(-1, cfg.CodeDim).index_select(0, (idx + offsets).reshape(-1)).reshape(-1, cfg.Depth, cfg.CodeDim);
+        var vec = CodeVectors(indices).reshape(-1, cfg.Depth, cfg.CodeDim);
         var prefixMask = PrefixMask(visible.reshape(-1), cfg.Depth).unsqueeze(-1).to(vec.dtype);
         var prefix = (vec * prefixMask).sum(1);
         var suffix = vec.sum(1) - prefix;
         return (prefix.reshape([.. lead, cfg.CodeDim]), suffix.reshape([.. lead, cfg.CodeDim]));
+    }
+
+    /// <summary>The code vector of every depth: indices [.., D] → [.., D, d_z] (negative indices read code 0).</summary>
+    public Tensor CodeVectors(Tensor indices)
+    {
+        CheckIndices(indices);
+        var lead = indices.shape[..^1];
+        var idx = indices.reshape(-1, cfg.Depth).clamp_min(0);
+        var offsets = torch.arange(cfg.Depth, device: idx.device) * cfg.CodebookSize;
+        var vec = codebooks.reshape(-1, cfg.CodeDim).index_select(0, (idx + offsets).reshape(-1));
+        return vec.reshape([.. lead, cfg.Depth, cfg.CodeDim]);
     }
 
     /// <summary>

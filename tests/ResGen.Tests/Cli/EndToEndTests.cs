@@ -65,6 +65,39 @@ public sealed class EndToEndTests
         Ok(eval);
         Assert.Contains("class accuracy", eval.Out);
 
+        // the counterparts through the same verbs, then the benchmark that compares them
+        var models = new List<string> { Path.Combine(gen, "model") };
+        foreach (var kind in new[] { "maskgit", "rq-transformer", "ar-resgen" })
+        {
+            string run = dir.File(kind);
+            Ok(Run("train", "--model", kind, "--tokens", dir.File("train.bin"), "--val-tokens", dir.File("test.bin"), "--tokenizer", Path.Combine(tok, "model"),
+                   "--config", Path.Combine(root, $"configs/{kind}-tiny.json"), "--set", "train.steps=10", "--out", run));
+            Ok(Run("sample", "--checkpoint", Path.Combine(run, "model"), "--tokenizer", Path.Combine(tok, "model"), "--class", "bag", "--count", "2", "--out-dir", dir.File($"s-{kind}")));
+            Assert.True(File.Exists(dir.File($"s-{kind}/c8_0001.png")));
+            models.Add(Path.Combine(run, "model"));
+        }
+        var wrongModel = Run("train", "--model", "resgen", "--tokens", dir.File("train.bin"), "--tokenizer", Path.Combine(tok, "model"), "--out", dir.File("rq-transformer"), "--resume");
+        Assert.Equal(CliApp.UserError, wrongModel.Code);
+        Assert.Contains("rq-transformer", wrongModel.Err);
+        var bench = Run("bench", "models", "--models", string.Join(",", models), "--tokenizers", Path.Combine(tok, "model"),
+                        "--classifier", Path.Combine(root, "models/classifier"), "--count", "2", "--step-list", "2,4", "--repeats", "1",
+                        "--batch-size", "8", "--memory-budget", "0", "--out-dir", dir.File("bench"));
+        Ok(bench);
+        using (var report = JsonDocument.Parse(File.ReadAllText(dir.File("bench/models.json"))))
+        {
+            var rows = report.RootElement.GetProperty("rows").EnumerateArray().ToList();
+            Assert.Equal(2 + 2 + 1 + 1, rows.Count);                       // masked models: one row per step count
+            // every column of the README's table has its field
+            foreach (var field in new[] { "model", "depth", "parameters", "steps", "network_calls", "network_passes", "class_accuracy", "fd", "fd_real_floor",
+                                          "fd_reconstruction", "ms_per_sample_batch1", "ms_per_sample_batch_n", "batch_n", "largest_batch_in_budget", "samples" })
+                Assert.All(rows, r => Assert.True(r.TryGetProperty(field, out _), $"models.json rows lack '{field}'"));
+            var rq = rows.Single(r => r.GetProperty("kind").GetString() == "rq-transformer");
+            Assert.Equal(49 * 4, rq.GetProperty("network_calls").GetInt32());   // L·D sequential predictions on the 7×7×4 tiny tokens
+            Assert.Contains(report.RootElement.GetProperty("comparisons").EnumerateArray(), c => c.GetProperty("measure").GetString() == "speedup_batch_1");
+        }
+        Assert.True(File.Exists(dir.File("bench/models.md")));
+        Assert.True(File.Exists(dir.File("bench/models_quality_vs_time.png")));
+
         // mistakes a user can make: one sentence, exit code 2, no stack trace
         var badClass = Run("sample", "--checkpoint", Path.Combine(gen, "model"), "--tokenizer", Path.Combine(tok, "model"), "--class", "umbrella");
         Assert.Equal(CliApp.UserError, badClass.Code);

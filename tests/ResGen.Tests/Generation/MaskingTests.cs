@@ -92,4 +92,18 @@ public sealed class MaskingTests
     [Fact]
     public void UnknownScheduleIsAUserError()
         => Assert.Throws<UserErrorException>(() => MaskSchedule.Gamma("zigzag", 0.5));
+
+    [Fact]
+    public void WithLengthsOnlyRealPositionsAreMasked()
+    {
+        const int l = 5, d = 3;
+        var lengths = torch.tensor(new long[] { 5, 2, 1, 4 }).repeat(500);
+        var k = DepthMasking.SampleCounts(lengths.shape[0], l, d, "cosine", new Generator(1), lengths: lengths);
+        var valid = ResGen.Tokens.TokenBatch.ValidMask(lengths, l);
+        Assert.True((k.masked_select(valid.logical_not()) == 0).all().item<bool>(), "a padded position was masked");
+        var n = k.sum(1);
+        Assert.True((n >= 1).all().item<bool>() && (n <= lengths * d).all().item<bool>());
+        // every share of the real cells is reached, up to all of them
+        Assert.True((n == lengths * d).any().item<bool>());
+    }
 }

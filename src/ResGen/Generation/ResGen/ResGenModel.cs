@@ -28,6 +28,7 @@ public sealed class ResGenModel : IGenerator, ILatentScaled
     public string Kind => KindName;
     public nn.Module Module => Network;
     public TokenLayout Layout => Network.Layout;
+    public bool Stepwise => true;
     public void SetLatentScale(float scale) => Network.SetLatentScale(scale);
 
     /// <summary>

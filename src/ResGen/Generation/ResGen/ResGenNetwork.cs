@@ -22,9 +22,7 @@ public sealed class ResGenNetwork : nn.Module
     readonly Embedding count_emb;
     readonly Module<Tensor, Tensor> pos;
     readonly ClassEmbedding class_emb;
-    readonly ModuleList<TransformerBlock> blocks;
-    readonly LayerNorm norm_out;
-    readonly Linear ada_out;
+    readonly TransformerStack transformer;
     readonly MixtureHead head;
     // Spread of the tokenizer's latents: inputs are divided by it and outputs scaled back.
     readonly Tensor latent_scale;
@@ -41,18 +39,11 @@ public sealed class ResGenNetwork : nn.Module
         count_emb = Embedding(layout.Depth + 1, w);
         pos = PositionEmbedding.For(layout, w);
         class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
-        blocks = new ModuleList<TransformerBlock>();
-        for (int i = 0; i < model.Layers; i++) blocks.Add(new TransformerBlock(w, model.Heads, model.MlpRatio, model.Dropout));
-        norm_out = Norms.Layer(w, affine: false);
-        ada_out = Linear(w, 2 * w);
+        transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: false);
         head = new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
         latent_scale = torch.ones(1);
         position_index = torch.arange(layout.Positions);
-        using (torch.no_grad())
-        {
-            init.normal_(count_emb.weight!, 0, 0.02);
-            ada_out.weight!.zero_(); ada_out.bias!.zero_();
-        }
+        using (torch.no_grad()) init.normal_(count_emb.weight!, 0, 0.02);
         register_buffer(nameof(latent_scale), latent_scale);
         register_buffer(nameof(position_index), position_index, persistent: false);
         RegisterComponents();
@@ -79,10 +70,7 @@ public sealed class ResGenNetwork : nn.Module
                 + count_emb.forward(maskedCount)
                 + pos.forward(position_index.narrow(0, 0, l)).unsqueeze(0);
         var c = functional.silu(class_emb.Encode(condition, generator));
-        var context = valid is null ? AttentionContext.None : new AttentionContext(Attention.Mask(l, l, causal: false, valid, x.device));
-        for (int i = 0; i < blocks.Count; i++) x = blocks[i].forward(x, c, i, context);
-        var m = ada_out.forward(c).unsqueeze(1).chunk(2, -1);
-        var p = head.forward(TransformerBlock.Modulate(norm_out.forward(x), m[0], m[1]));
+        var p = head.forward(transformer.forward(x, c, valid));
         return new MixtureParams(p.Logits, p.Means * latent_scale, p.LogScales + latent_scale.log());
     }
 }

@@ -1,0 +1,84 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using ResGen.Conditioning;
+using ResGen.Generation.Mixture;
+using ResGen.Nn;
+using ResGen.Tokens;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ResGen.Generation.ArResGen;
+
+/// <summary>What an AR-ResGen sampler calls: one causal step over new positions (see <see cref="ArResGenNetwork.forward"/>).</summary>
+public interface IArMixtureNetwork
+{
+    /// <summary>Layers of the causal stack (the size of its KV cache).</summary>
+    KvCache NewCache(long capacity);
+    /// <summary>Encodes the condition once per sampling run (or per training batch).</summary>
+    Tensor Encode(Condition condition, Generator? generator = null);
+    /// <summary>Mixtures over the summed embeddings of positions first..first+n−1 from the sums of the positions before them.</summary>
+    MixtureParams Step(Tensor previousSums, long first, Tensor condition, KvCache? cache);
+}
+
+/// <summary>
+/// AR-ResGen's network: a causal transformer over positions. The input at position i is a projection
+/// of the summed embedding of all D tokens of position i−1 (a learned start vector at i = 0) plus a
+/// position embedding; the class conditions every block through adaLN. The output at i is ResGen's
+/// mixture of Gaussians over the summed embedding of position i, in the tokenizer's latent units.
+/// </summary>
+public sealed class ArResGenNetwork : nn.Module, IArMixtureNetwork
+{
+    readonly Linear in_proj;
+    readonly Parameter start;
+    readonly Module<Tensor, Tensor> pos;
+    readonly ClassEmbedding class_emb;
+    readonly TransformerStack transformer;
+    readonly MixtureHead head;
+    readonly Tensor latent_scale;
+
+    public ArResGenNetwork(ArResGenModelConfig model, TokenLayout layout) : base("ar_resgen")
+    {
+        model.Validate();
+        layout.Validate();
+        Model = model;
+        Layout = layout;
+        int w = model.Width;
+        in_proj = Linear(layout.CodeDim, w);
+        start = Parameter(torch.randn(w) * 0.02f);
+        pos = PositionEmbedding.For(layout, w);
+        class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
+        transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: true);
+        head = new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
+        latent_scale = torch.ones(1);
+        register_buffer(nameof(latent_scale), latent_scale);
+        RegisterComponents();
+    }
+
+    public ArResGenModelConfig Model { get; }
+    public TokenLayout Layout { get; }
+
+    public void SetLatentScale(float scale)
+    {
+        if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "latent scale must be positive");
+        using var _ = torch.no_grad();
+        latent_scale.fill_(scale);
+    }
+
+    public KvCache NewCache(long capacity) => transformer.NewCache(capacity);
+
+    public Tensor Encode(Condition condition, Generator? generator = null) => functional.silu(class_emb.Encode(condition, generator));
+
+    /// <param name="previousSums">[B, n, d_z]: for each new position, the summed embedding of the position before it (ignored at position 0).</param>
+    /// <param name="first">Index of the first new position (= positions already in the cache, when one is given).</param>
+    /// <param name="condition">Encoded condition [B, W] (<see cref="Encode"/>).</param>
+    /// <param name="cache">KV cache holding positions 0..first−1, or null to attend only among the new positions (first must then be 0).</param>
+    public MixtureParams Step(Tensor previousSums, long first, Tensor condition, KvCache? cache)
+    {
+        long n = previousSums.shape[1];
+        var positions = torch.arange(first, first + n, device: previousSums.device);
+        var x = in_proj.forward(previousSums / latent_scale);
+        x = torch.where((positions == 0).reshape(1, n, 1), start.reshape(1, 1, -1), x) + pos.forward(positions).unsqueeze(0);
+        var p = head.forward(transformer.forward(x, condition, cache: cache));
+        return new MixtureParams(p.Logits, p.Means * latent_scale, p.LogScales + latent_scale.log());
+    }
+}

@@ -1,0 +1,70 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using ResGen.Conditioning;
+using ResGen.Nn;
+using ResGen.Tokens;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ResGen.Generation.MaskGit;
+
+/// <summary>
+/// The token-wise masked model's network: ResGen's inputs (visible embedding sum, masked count,
+/// position, class through adaLN) and bidirectional transformer, but the output is one softmax over
+/// the K codes for every depth of every position, [B, L, D, K] (through a low-rank projection).
+/// </summary>
+public sealed class MaskGitNetwork : nn.Module
+{
+    readonly Linear in_proj;
+    readonly Embedding count_emb;
+    readonly Module<Tensor, Tensor> pos;
+    readonly ClassEmbedding class_emb;
+    readonly TransformerStack transformer;
+    readonly Linear head_down, head_up;
+    readonly Tensor latent_scale;
+    readonly Tensor position_index;
+
+    public MaskGitNetwork(MaskGitModelConfig model, TokenLayout layout) : base("maskgit")
+    {
+        model.Validate();
+        layout.Validate();
+        Model = model;
+        Layout = layout;
+        int w = model.Width;
+        in_proj = Linear(layout.CodeDim, w);
+        count_emb = Embedding(layout.Depth + 1, w);
+        pos = PositionEmbedding.For(layout, w);
+        class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
+        transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: false);
+        head_down = Linear(w, model.HeadRank, hasBias: false);
+        head_up = Linear(model.HeadRank, layout.Depth * layout.CodebookSize);
+        latent_scale = torch.ones(1);
+        position_index = torch.arange(layout.Positions);
+        using (torch.no_grad()) init.normal_(count_emb.weight!, 0, 0.02);
+        register_buffer(nameof(latent_scale), latent_scale);
+        register_buffer(nameof(position_index), position_index, persistent: false);
+        RegisterComponents();
+    }
+
+    public MaskGitModelConfig Model { get; }
+    public TokenLayout Layout { get; }
+
+    public void SetLatentScale(float scale)
+    {
+        if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "latent scale must be positive");
+        using var _ = torch.no_grad();
+        latent_scale.fill_(scale);
+    }
+
+    /// <summary>Logits [B, L, D, K] of every depth's code, from the visible sums [B, L, d_z] and masked counts [B, L].</summary>
+    public TokenLogits forward(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition, Generator? generator = null)
+    {
+        long b = visibleSum.shape[0], l = visibleSum.shape[1];
+        var x = in_proj.forward(visibleSum / latent_scale)
+                + count_emb.forward(maskedCount)
+                + pos.forward(position_index.narrow(0, 0, l)).unsqueeze(0);
+        var c = functional.silu(class_emb.Encode(condition, generator));
+        var h = transformer.forward(x, c, valid);
+        return new TokenLogits(head_up.forward(head_down.forward(h)).reshape(b, l, Layout.Depth, Layout.CodebookSize));
+    }
+}

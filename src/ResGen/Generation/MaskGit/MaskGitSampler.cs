@@ -1,0 +1,64 @@
+using TorchSharp;
+using ResGen.Conditioning;
+using ResGen.Tokens;
+using static TorchSharp.torch;
+
+namespace ResGen.Generation.MaskGit;
+
+/// <summary>The network a token-wise sampler calls: visible sums [B, L, d_z], masked counts [B, L], real positions, condition → logits [B, L, D, K].</summary>
+public delegate TokenLogits TokenNetwork(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition);
+
+/// <summary>
+/// The token-wise counterpart of <see cref="ResGenSampler"/>: the same depth-wise state, schedule and
+/// <see cref="ConfidenceReveal"/> step, but each masked depth's token is drawn from its own softmax
+/// (temperature, top-k, top-p), independently of the other masked depths of its position. A
+/// candidate's confidence is the log-probability of the drawn tokens from the first masked depth up
+/// to it (non-increasing with depth, like ResGen's code confidences).
+/// </summary>
+public sealed class MaskGitSampler(TokenNetwork network, int positions, int depth, ResidualVectorQuantizer quantizer)
+{
+    public SampleResult Sample(SampleRequest request, Generator generator)
+    {
+        var settings = request.Settings;
+        settings.Validate();
+        using var outer = torch.NewDisposeScope();
+        int l = positions;
+        var cond = request.Condition;
+        long b = cond.Batch;
+        var device = cond.Device;
+        var known = request.Known;
+        known?.Check(b, l, depth);
+        var valid = request.Lengths is null ? null : TokenBatch.ValidMask(request.Lengths.to(device), l);
+        var idx = known is null ? torch.zeros(b, l, depth, ScalarType.Int64, device: device) : known.Indices.to(device).clone();
+        var visible = known is null ? torch.zeros(b, l, ScalarType.Int64, device: device) : known.Depths.to(device).to(ScalarType.Int64).clone();
+        if (valid is not null) visible = torch.where(valid, visible, torch.full_like(visible, depth));
+
+        var steps = new List<SampleStep>();
+        var reveal = new ConfidenceReveal(visible, depth, settings.Steps, settings.Schedule);
+        if (reveal.Nothing) return new SampleResult(idx.MoveToOuterDisposeScope(), 0, 0, steps);
+        var depthIndex = torch.arange(depth, device: device);
+        int passes = 0;
+        for (int t = 1; t <= settings.Steps; t++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var masked = depth - visible;
+            var prefix = quantizer.EmbedPrefix(idx, visible);
+            float w = settings.GuidanceAt(reveal.RevealedBefore(t));
+            TokenLogits logits;
+            using (torch.no_grad())
+                logits = ClassifierFreeGuidance.Run((c, n) => network(
+                        ClassifierFreeGuidance.Repeat(prefix, n), ClassifierFreeGuidance.Repeat(masked, n),
+                        ClassifierFreeGuidance.RepeatOptional(valid, n), c),
+                    cond, w, ref passes);
+            var (drawn, logp) = TokenDraw.Sample(logits.Logits, settings.TokenTemperature, settings.TopK, settings.TopP, generator);   // [B, L, D]
+            var isVisible = depthIndex < visible.unsqueeze(-1);
+            var cand = torch.where(isVisible, idx, drawn);
+            var score = torch.where(isVisible, torch.zeros_like(logp), logp).cumsum(-1);
+            var newVisible = reveal.Reveal(t, score, visible, settings.TemperatureAt(t), generator);
+            idx.copy_(cand);
+            visible.copy_(newVisible);
+            if (request.KeepSteps) steps.Add(new SampleStep(t, idx.clone().DetachFromDisposeScope(), visible.clone().DetachFromDisposeScope()));
+        }
+        return new SampleResult(idx.MoveToOuterDisposeScope(), settings.Steps, passes, steps);
+    }
+}

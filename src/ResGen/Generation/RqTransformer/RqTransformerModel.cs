@@ -1,0 +1,72 @@
+using TorchSharp;
+using ResGen.Conditioning;
+using ResGen.Tokens;
+using ResGen.Training;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ResGen.Generation.RqTransformer;
+
+/// <summary>
+/// The autoregressive RVQ counterpart (RQ-Transformer): predicts the D codes of each position one by
+/// one, positions in order, with KV caches in both transformers. Loss: cross-entropy of every real
+/// token given everything before it (nats per token).
+/// </summary>
+public sealed class RqTransformerModel : IGenerator, ILatentScaled
+{
+    public const string KindName = "rq-transformer";
+
+    public RqTransformerModel(RqTransformerNetwork network, ResidualVectorQuantizer quantizer)
+    {
+        network.Layout.CheckQuantizer(quantizer, "generator");
+        Network = network;
+        Quantizer = quantizer;
+    }
+
+    public RqTransformerNetwork Network { get; }
+    public ResidualVectorQuantizer Quantizer { get; }
+    public string Kind => KindName;
+    public nn.Module Module => Network;
+    public TokenLayout Layout => Network.Layout;
+    public bool Stepwise => false;
+    public void SetLatentScale(float scale) => Network.SetLatentScale(scale);
+
+    public LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator)
+    {
+        var indices = tokens.Indices;
+        long b = indices.shape[0], l = indices.shape[1];
+        int depth = Layout.Depth;
+        Tensor previous, cumulative;
+        using (torch.no_grad())
+        {
+            var vectors = Quantizer.CodeVectors(indices);                                      // [B, L, D, d_z]
+            var full = vectors.sum(2);
+            previous = torch.cat([torch.zeros_like(full.narrow(1, 0, 1)), full.narrow(1, 0, l - 1)], 1);
+            var before = vectors.narrow(2, 0, depth - 1).cumsum(2);
+            cumulative = torch.cat([torch.zeros_like(vectors.narrow(2, 0, 1)), before], 2).reshape(b * l, depth, -1);
+        }
+        var c = Network.Encode(condition, generator);                                         // one label draw for both stacks
+        var context = Network.Spatial(previous, 0, c, null).reshape(b * l, -1);
+        var logits = Network.Depth(context, cumulative, 0, c.repeat_interleave(l, dim: 0), null).Logits.to(ScalarType.Float32);   // [B·L, D, K]
+        var nllPerToken = -functional.log_softmax(logits, -1).gather(-1, indices.reshape(b * l, depth, 1)).squeeze(-1).reshape(b, l, depth);
+        Tensor nll;
+        if (tokens.Valid is { } valid)
+        {
+            var w = valid.to(ScalarType.Float32).unsqueeze(-1).expand(b, l, depth);
+            nll = (nllPerToken * w).sum() / w.sum().clamp_min(1f);
+        }
+        else nll = nllPerToken.mean();
+        return new LossBreakdown(nll, [("nll", nll)]);
+    }
+
+    public SampleResult Sample(SampleRequest request, Generator generator) => Sample(request, generator, useCache: true);
+
+    /// <summary>Samples with or without the KV caches (the same tokens either way; the caches only save work).</summary>
+    public SampleResult Sample(SampleRequest request, Generator generator, bool useCache)
+    {
+        bool wasTraining = Network.training;
+        Network.eval();
+        try { return new RqTransformerSampler(Network, Quantizer, Layout.Positions, useCache).Sample(request, generator); }
+        finally { Network.train(wasTraining); }
+    }
+}

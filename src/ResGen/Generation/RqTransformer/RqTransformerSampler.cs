@@ -1,0 +1,88 @@
+using TorchSharp;
+using ResGen.Conditioning;
+using ResGen.Nn;
+using ResGen.Tokens;
+using static TorchSharp.torch;
+
+namespace ResGen.Generation.RqTransformer;
+
+/// <summary>
+/// The RQ-Transformer's sampler: position by position, one spatial call, then D depth calls that
+/// draw the position's codes one by one (temperature, top-k, top-p; guidance on the logits), so
+/// L·D sequential predictions per sample. With KV caches every call processes one new input; without
+/// them each call reruns its whole prefix (the same tokens, for tests).
+/// </summary>
+public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuantizer quantizer, int positions, bool useCache = true)
+{
+    public SampleResult Sample(SampleRequest request, Generator generator)
+    {
+        var settings = request.Settings;
+        settings.Validate();
+        using var outer = torch.NewDisposeScope();
+        int depth = quantizer.Depth, l = positions;
+        var cond = request.Condition;
+        long b = cond.Batch;
+        var device = cond.Device;
+        var known = request.Known;
+        known?.Check(b, l, depth);
+        var idx = known is null ? torch.zeros(b, l, depth, ScalarType.Int64, device: device) : known.Indices.to(device).clone();
+        var knownDepth = (known is null ? new long[b * l] : known.Depths.to(ScalarType.Int64).cpu().data<long>().ToArray());
+        bool guided = settings.Guidance > 0;
+        Tensor encoded1, encoded2;
+        using (torch.no_grad())
+        {
+            encoded1 = network.Encode(cond);
+            encoded2 = guided ? network.Encode(cond.Concat(cond.Null())) : encoded1;
+        }
+        using var spatialCache = useCache ? network.NewSpatialCache(l) : null;
+        var zeros = torch.zeros(b, 1, quantizer.CodeDim, device: device);
+        int passes = 0, calls = 0;
+        for (int i = 0; i < l; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            float w = settings.GuidanceAt((double)i / l);
+            int copies = guided ? 2 : 1;
+            Tensor context;
+            using (torch.no_grad())
+            {
+                var prev = useCache
+                    ? (i == 0 ? zeros : quantizer.Decode(idx.narrow(1, i - 1, 1)))
+                    : torch.cat([zeros, quantizer.Decode(idx.narrow(1, 0, i))], 1);
+                var h = network.Spatial(ClassifierFreeGuidance.Repeat(prev, copies), useCache ? i : 0, copies == 1 ? encoded1 : encoded2, spatialCache);
+                context = h.narrow(1, h.shape[1] - 1, 1).squeeze(1);                               // [copies·B, W]
+                passes += copies;
+            }
+            // a position known to its last depth needs no depth calls
+            int firstUnknown = (int)Enumerable.Range(0, (int)b).Min(e => knownDepth[e * l + i]);
+            if (firstUnknown >= depth) continue;
+            using var depthCache = useCache ? network.NewDepthCache() : null;
+            var vectors = torch.zeros(b, depth, quantizer.CodeDim, device: device);            // code vectors chosen so far
+            var startDepth = torch.tensor(Enumerable.Range(0, (int)b).Select(e => knownDepth[e * l + i]).ToArray(), device: device);
+            var position = idx.narrow(1, i, 1).squeeze(1);                                     // [B, D] (a view)
+            for (int d = 0; d < depth; d++)
+            {
+                TokenLogits logits;
+                using (torch.no_grad())
+                {
+                    // cumulative sums of the codes before each slot (slot 0's row is ignored)
+                    var cum = torch.cat([torch.zeros(b, 1, quantizer.CodeDim, device: device), vectors.narrow(1, 0, depth - 1).cumsum(1)], 1);
+                    var slotInput = useCache ? cum.narrow(1, d, 1) : cum.narrow(1, 0, d + 1);
+                    logits = ClassifierFreeGuidance.Run((c, n) =>
+                        {
+                            var all = network.Depth(context, ClassifierFreeGuidance.Repeat(slotInput, n), useCache ? d : 0, n == 1 ? encoded1 : encoded2, depthCache);
+                            return new TokenLogits(all.Logits.narrow(1, all.Logits.shape[1] - 1, 1).squeeze(1));
+                        }, cond, w, ref passes, alwaysDouble: guided);
+                    calls++;
+                }
+                var (drawn, _) = TokenDraw.Sample(logits.Logits, settings.TokenTemperature, settings.TopK, settings.TopP, generator);   // [B]
+                var keep = startDepth > d;
+                var code = torch.where(keep, position.select(1, d), drawn);
+                position.select(1, d).copy_(code);
+                vectors.select(1, d).copy_(quantizer.Codebooks[d].index_select(0, code));
+            }
+        }
+        if (request.Lengths is { } lengths)
+            idx = idx * TokenBatch.ValidMask(lengths.to(device), l).unsqueeze(-1).to(ScalarType.Int64);
+        return new SampleResult(idx.MoveToOuterDisposeScope(), calls, passes, []);
+    }
+}
