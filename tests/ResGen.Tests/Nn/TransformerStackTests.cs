@@ -100,4 +100,26 @@ public sealed class TransformerStackTests
         Assert.Throws<InvalidOperationException>(() => s.forward(torch.zeros(1, 1, W), torch.zeros(1, W), cache: cache));
         Assert.Throws<InvalidOperationException>(() => Stack(causal: false).NewCache(4));
     }
+
+    [Fact]
+    public void CrossAttentionReadsTheRealContextOnly()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        torch.manual_seed(4);
+        var s = new TransformerStack(W, layers: 1, heads: 2, mlpRatio: 2, dropout: 0, causal: false, crossAttention: true);
+        var x = torch.randn(2, L, W, generator: new Generator(1));
+        var c = torch.randn(2, W, generator: new Generator(2));
+        var context = torch.randn(2, 5, W, generator: new Generator(3));
+        var contextValid = ResGen.Tokens.TokenBatch.ValidMask(torch.tensor(new long[] { 5, 3 }), 5);
+        // the cross-attention output projection starts at zero: the block ignores the context until trained
+        TensorAssert.Equal(s.forward(x, c), s.forward(x, c, context: context, contextValid: contextValid));
+        foreach (var p in s.parameters()) p.add_(torch.randn_like(p) * 0.1f);
+        var a = s.forward(x, c, context: context, contextValid: contextValid);
+        var other = context.clone();
+        other[1, 3..].copy_(torch.randn(2, W, generator: new Generator(4)));   // padded context of example 1
+        TensorAssert.Equal(a, s.forward(x, c, context: other, contextValid: contextValid));
+        other[0, 0].add_(torch.randn(W, generator: new Generator(5)));           // real context of example 0
+        Assert.True(TensorAssert.MaxDiff(a[0], s.forward(x, c, context: other, contextValid: contextValid)[0]) > 1e-4);
+    }
 }
