@@ -33,7 +33,8 @@ public static class ConsoleProgress
         => Run(title, steps, (p, w) => work(new SyncProgress<TrainProgress>(tp => p.Report(tp.Step)), w));
 
     sealed class SyncProgress(Action<double> report) : IProgress<double> { public void Report(double value) => report(value); }
-    sealed class SyncProgress<TP>(Action<TP> report) : IProgress<TP> { public void Report(TP value) => report(value); }
+    /// <summary>Reports on the calling thread, in order (System.Progress posts to the thread pool).</summary>
+    public sealed class SyncProgress<TP>(Action<TP> report) : IProgress<TP> { public void Report(TP value) => report(value); }
 
     /// <summary>Writes whole lines through Spectre so they appear above the live bar.</summary>
     sealed class LineWriter : StringWriter

@@ -85,7 +85,7 @@ public static class BenchCommand
             var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, dev);
             var settings = new BenchmarkSettings(n, steps, b, rep, budgetBytes, pr.GetValue(seed));
             Console.WriteLine($"{loaded.Count} models: {string.Join(", ", labels)}; {n * FashionMnist.ClassCount} samples per row; device {dev}, {torch.get_num_threads()} threads");
-            var report = new GeneratorBenchmark(clf, reference, train, dev, settings).Run(loaded, labels, new Progress<string>(Console.WriteLine));
+            var report = new GeneratorBenchmark(clf, reference, train, dev, settings).Run(loaded, labels, new ConsoleProgress.SyncProgress<string>(Console.WriteLine));
             var md = GeneratorBenchmark.Markdown(report);
             Console.WriteLine();
             Console.WriteLine(md);
@@ -167,69 +167,50 @@ public static class BenchCommand
 
     static Command Depth()
     {
+        var kinds = new Option<string>("--models") { Description = "Generator kinds to time, comma-separated (each at the size of configs/KIND-small.json).", DefaultValueFactory = _ => string.Join(",", GeneratorKinds.Names), HelpName = "KINDS" };
         var depths = new Option<string>("--depths") { Description = "RVQ depths to compare, comma-separated.", DefaultValueFactory = _ => "4,8,16" };
-        var count = new Option<int>("--count") { Description = "Samples per timed run.", DefaultValueFactory = _ => 64, HelpName = "N" };
-        var steps = new Option<int>("--steps") { Description = "Sampling steps T (the same at every depth).", DefaultValueFactory = _ => 16, HelpName = "T" };
-        var cfg = new Option<float>("--cfg") { Description = "Guidance scale (2 network passes per step when > 0).", DefaultValueFactory = _ => 0.75f, HelpName = "W" };
-        var repeats = new Option<int>("--repeats") { Description = "Timed runs per depth (the median is reported).", DefaultValueFactory = _ => 3, HelpName = "N" };
-        var config = CommonOptions.Config("generator (network size)");
-        var set = CommonOptions.Set();
+        var count = new Option<int>("--count") { Description = "Samples per timed batch (besides batch 1).", DefaultValueFactory = _ => 64, HelpName = "N" };
+        var steps = new Option<int>("--steps") { Description = "Sampling steps T of the masked models (the same at every depth).", DefaultValueFactory = _ => 16, HelpName = "T" };
+        var cfg = new Option<float>("--cfg") { Description = "Guidance scale (2 network passes per call when > 0).", DefaultValueFactory = _ => 0.75f, HelpName = "W" };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per depth and batch (the median is reported).", DefaultValueFactory = _ => 3, HelpName = "N" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var outDir = OutDir();
-        var cmd = new Command("depth", "Sampling time of same-size ResGen networks at several RVQ depths: the step count and the time should not grow with D.")
-            { depths, count, steps, cfg, repeats, config, set, device, threads, outDir };
+        var cmd = new Command("depth", "Sampling time of same-size networks of each kind at several RVQ depths: ResGen's passes and time should not grow with D, an RQ-Transformer's grow as L·D.")
+            { kinds, depths, count, steps, cfg, repeats, device, threads, outDir };
         cmd.SetAction(pr =>
         {
-            var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
-            var cfgFile = pr.GetValue(config);
-            // the network size of the shipped generator unless a config is given
-            var run = cfgFile is null && File.Exists(GeneratorOptions.DefaultGenerator + ".json")
-                ? Training.Checkpoint.LoadConfig<ResGenRunConfig>(GeneratorOptions.DefaultGenerator, ResGenModel.KindName)
-                : Config.ConfigLoader.Load<ResGenRunConfig>(cfgFile, pr.GetValue(set) ?? []);
-            var ds = ParseList(pr.GetValue(depths)!, int.Parse);
+            var ds = ParseList(pr.GetValue(depths)!, s => int.Parse(s, CultureInfo.InvariantCulture));
             int n = pr.GetValue(count);
-            var settings = run.Sample with { Steps = pr.GetValue(steps), Guidance = pr.GetValue(cfg) };
-            settings.Validate();
-            Console.WriteLine($"network: width {run.Model.Width}, {run.Model.Layers} layers (untrained weights: time does not depend on them); {n} samples; {settings}; device {dev}, {torch.get_num_threads()} threads");
-            Console.WriteLine("depth  tokens  steps  passes  seconds  ms/sample  vs first");
-            var rows = new List<Dictionary<string, object>>();
-            double? first = null;
-            var xs = new List<double>(); var ys = new List<double>();
-            foreach (var d in ds)
-            {
-                torch.manual_seed(0);
-                var shape = run.Tokens with { Depth = d };
-                var rvq = new ResidualVectorQuantizer(new RvqConfig { Depth = d, CodebookSize = shape.CodebookSize, CodeDim = shape.CodeDim });
-                using (torch.no_grad())
-                    for (int j = 0; j < d; j++) rvq.Codebooks[j].mul_(100f * MathF.Pow(0.5f, j));
-                rvq.eval();
-                var net = new ResGenNetwork(run.Model, shape);
-                net.to(dev); rvq.to(dev); net.eval();
-                var model = new ResGenModel(net, rvq);
-                var labels = torch.tensor(Enumerable.Range(0, n).Select(i => (long)(i % run.Model.Classes)).ToArray(), device: dev);
-                var times = new List<double>();
-                int passes = 0;
-                for (int r = 0; r <= pr.GetValue(repeats); r++)
-                {
-                    using var scope = torch.NewDisposeScope();
-                    var sw = Stopwatch.StartNew();
-                    var res = model.Sample(new SampleRequest(new ClassCondition(labels), settings), new Generator((ulong)r, dev));
-                    res.Indices.cpu();
-                    if (r > 0) times.Add(sw.Elapsed.TotalSeconds);
-                    passes = res.NetworkPasses;
-                }
-                double med = GeneratorEvaluation.Median(times);
-                first ??= med;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{d,5}  {shape.Positions * d,6}  {settings.Steps,5}  {passes,6}  {med,7:0.000}  {med * 1000 / n,9:0.0}  {med / first,7:0.00}×"));
-                rows.Add(new() { ["depth"] = d, ["tokens"] = shape.Positions * d, ["steps"] = settings.Steps, ["passes"] = passes, ["seconds"] = med, ["ms_per_sample"] = med * 1000 / n });
-                xs.Add(d); ys.Add(med * 1000 / n);
-            }
+            if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
+            int rep = pr.GetValue(repeats);
+            if (rep < 1) throw new UserErrorException($"--repeats must be at least 1, got {rep}.");
+            var chosen = ParseList(pr.GetValue(kinds)!, GeneratorKinds.Find);
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
-            new LinePlot("ResGen sampling time vs RVQ depth", "depth D", "ms per sample").Add($"T = {settings.Steps}", xs, ys).Save(Path.Combine(dir, "time_vs_depth.png"));
-            Reports.WriteJson(Path.Combine(dir, "depth.json"), new { settings = settings.ToString(), samples = n, rows });
+            var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
+            Console.WriteLine($"untrained networks (time does not depend on the weights); {n} samples per batch; device {dev}, {torch.get_num_threads()} threads");
+            Console.WriteLine("model            depth  tokens  steps  calls  passes  ms/sample b1  ms/sample b" + n + "  b1 vs first");
+            var rows = new List<DepthRow>();
+            var plot = new LinePlot("Sampling time vs RVQ depth (batch 1)", "depth D", "ms per sample", logY: true);
+            foreach (var kind in chosen)
+            {
+                string file = Path.Combine("configs", $"{kind.Name}-small.json");
+                var config = kind.LoadConfig(File.Exists(file) ? file : null, []);
+                var settings = config.Sample with { Steps = pr.GetValue(steps), Guidance = pr.GetValue(cfg) };
+                settings.Validate();
+                double? first = null;
+                var kindRows = DepthBenchmark.Run(kind, config, ds, settings, n, rep, dev, new ConsoleProgress.SyncProgress<DepthRow>(r =>
+                {
+                    first ??= r.MsPerSampleBatch1;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{r.Kind,-16} {r.Depth,5}  {r.Tokens,6}  {(r.Steps?.ToString(CultureInfo.InvariantCulture) ?? "-"),5}  {r.NetworkCalls,5}  {r.NetworkPasses,6}  {r.MsPerSampleBatch1,12:0.0}  {r.MsPerSampleBatchN,12:0.0}  {r.MsPerSampleBatch1 / first,10:0.00}×"));
+                }));
+                rows.AddRange(kindRows);
+                plot.Add(kind.Name, kindRows.Select(r => (double)r.Depth).ToList(), kindRows.Select(r => r.MsPerSampleBatch1).ToList());
+            }
+            plot.Save(Path.Combine(dir, "time_vs_depth.png"));
+            Reports.WriteJson(Path.Combine(dir, "depth.json"), new { steps = pr.GetValue(steps), guidance = pr.GetValue(cfg), batch = n, rows });
             Console.WriteLine($"wrote {dir}/depth.json and {dir}/time_vs_depth.png");
             return 0;
         });

@@ -63,6 +63,30 @@ public static class GeneratorEvaluation
     }
 
     /// <summary>
+    /// Median wall-clock seconds per sample of token sampling alone (no decoding) at <paramref name="batch"/>,
+    /// over <paramref name="repeats"/> timed runs after one warm-up run; <paramref name="seen"/> receives each result.
+    /// </summary>
+    public static double SecondsPerSampleTokens(IGenerator generator, SamplerSettings settings, int classes, int batch, int repeats, Device device,
+        Action<SampleResult>? seen = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        var times = new List<double>();
+        var labels = Enumerable.Range(0, batch).Select(i => (long)(i % classes)).ToArray();
+        for (int r = 0; r <= repeats; r++)
+        {
+            using var scope = torch.NewDisposeScope();
+            using var gen = new Generator((ulong)r, device);
+            var request = new SampleRequest(Conditioning.ClassCondition.Of(labels, device), settings);
+            var sw = Stopwatch.StartNew();
+            var res = generator.Sample(request, gen);
+            res.Indices.cpu();
+            if (r > 0 || repeats == 0) times.Add(sw.Elapsed.TotalSeconds / batch);
+            seen?.Invoke(res);
+        }
+        return Median(times);
+    }
+
+    /// <summary>
     /// The largest sampling batch whose peak resident memory fits <paramref name="budgetBytes"/>
     /// (CPU only), estimated from short runs at the probe sizes; null when not measurable here.
     /// </summary>
