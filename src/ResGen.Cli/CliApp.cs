@@ -43,6 +43,11 @@ public static class CliApp
             Console.Error.WriteLine("error: " + io.Message);
             return UserError;
         }
+        if (Find<UnauthorizedAccessException>(e) is { } denied)
+        {
+            Console.Error.WriteLine("error: " + denied.Message.TrimEnd('.') + " (no permission to write there?).");
+            return UserError;
+        }
         Console.Error.WriteLine("internal error (please report): " + e);
         return InternalError;
     }
