@@ -59,13 +59,13 @@ public static class BenchCommand
             string budgetText = pr.GetValue(budget)!;
             long budgetBytes = budgetText.Trim() == "0" ? 0 : MemoryProbe.ParseSize(budgetText);
             var steps = ParseList(pr.GetValue(stepList)!, s => int.Parse(s, CultureInfo.InvariantCulture));
-            if (steps.Any(t => t < 1)) throw new UserErrorException($"--step-list takes step counts of at least 1, got {pr.GetValue(stepList)}.");
+            if (steps.Count == 0 || steps.Any(t => t < 1)) throw new UserErrorException($"--step-list takes step counts of at least 1, got '{pr.GetValue(stepList)}'.");
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var paths = pr.GetValue(models) is { } list ? ParseList(list, s => s) : FindBenchModels();
             var toks = ParseList(pr.GetValue(tokenizers)!, s => s).Where(t => File.Exists(t + ".json") || File.Exists(t)).ToList();
-            var byHash = toks.ToDictionary(t => TokenizerCheckpoint.Load(t).Hash, t => t);
+            var byHash = toks.GroupBy(t => TokenizerCheckpoint.Load(t).Hash).ToDictionary(g => g.Key, g => g.First());
             var loaded = new List<ImageSampling>();
             foreach (var p in paths)
             {
@@ -73,8 +73,13 @@ public static class BenchCommand
                 var hash = kind.ReadConfig(p).TokenizerHash;
                 if (!byHash.TryGetValue(hash, out var tok))
                     throw new UserErrorException($"no tokenizer given for '{p}' (trained on tokenizer config {hash}); pass it with --tokenizers.");
-                loaded.Add(ImageSampling.Load(p, tok, dev));
+                var sampling = ImageSampling.Load(p, tok, dev);
+                int tokens = sampling.Generator.Layout.Positions * sampling.Generator.Layout.Depth;
+                if (sampling.Generator.Stepwise && steps.Max() > tokens)
+                    throw new UserErrorException($"--step-list goes up to {steps.Max()} steps, but '{p}' generates only {tokens} tokens per sample.");
+                loaded.Add(sampling);
             }
+            if (loaded.Count == 0) throw new UserErrorException("--models names no checkpoint.");
             // table order: kinds as the registry lists them, shallow tokens first
             var order = Enumerable.Range(0, loaded.Count)
                 .OrderBy(i => GeneratorKinds.All.ToList().FindIndex(k => k.Name == loaded[i].Generator.Kind)).ThenBy(i => loaded[i].Tokenizer.Depth).ToList();
@@ -85,7 +90,9 @@ public static class BenchCommand
             var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, dev);
             var settings = new BenchmarkSettings(n, steps, b, rep, budgetBytes, pr.GetValue(seed));
             Console.WriteLine($"{loaded.Count} models: {string.Join(", ", labels)}; {n * FashionMnist.ClassCount} samples per row; device {dev}, {torch.get_num_threads()} threads");
-            var report = new GeneratorBenchmark(clf, reference, train, dev, settings).Run(loaded, labels, new ConsoleProgress.SyncProgress<string>(Console.WriteLine));
+            var trained = order.Select(i => Training.Checkpoint.ReadInfo(paths[i]).Step).ToList();
+            var report = new GeneratorBenchmark(clf, reference, train, dev, settings).Run(loaded, labels, trained, new ConsoleProgress.SyncProgress<string>(Console.WriteLine));
+            foreach (var w in report.Warnings) Console.Error.WriteLine("warning: " + w);
             var md = GeneratorBenchmark.Markdown(report);
             Console.WriteLine();
             Console.WriteLine(md);
@@ -127,6 +134,8 @@ public static class BenchCommand
         cmd.SetAction(pr =>
         {
             var loaded = g.Load(pr);
+            if (!loaded.Sampling.Generator.Stepwise)
+                throw new UserErrorException($"a {loaded.Kind} generator has no sampling steps to sweep; bench sampling takes a masked model (resgen, maskgit). Compare models with: resgen bench models.");
             var test = FashionMnist.Load("test", pr.GetValue(data));
             var train = FashionMnist.Load("train", pr.GetValue(data));
             var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, loaded.Device);
@@ -137,7 +146,7 @@ public static class BenchCommand
             double? floor = null;
             Console.WriteLine($"{loaded.Kind}: {n} samples per class at each setting; base settings: {loaded.Settings}; device {loaded.Device}, {torch.get_num_threads()} threads");
             Console.WriteLine("steps  cfg   passes  accuracy      FD   ms/sample");
-            var plot = new LinePlot("ResGen: quality vs sampling time", "ms per sample", "Fréchet distance (classifier features)");
+            var plot = new LinePlot($"{loaded.Kind}: quality vs sampling time", "ms per sample", "Fréchet distance (classifier features)");
             foreach (var w in cfgs)
             {
                 var xs = new List<double>(); var ys = new List<double>();
@@ -181,11 +190,14 @@ public static class BenchCommand
         cmd.SetAction(pr =>
         {
             var ds = ParseList(pr.GetValue(depths)!, s => int.Parse(s, CultureInfo.InvariantCulture));
+            if (ds.Count == 0 || ds.Any(d => d < 1)) throw new UserErrorException($"--depths takes depths of at least 1, got '{pr.GetValue(depths)}'.");
+            if (pr.GetValue(steps) < 1) throw new UserErrorException($"--steps must be at least 1, got {pr.GetValue(steps)}.");
             int n = pr.GetValue(count);
             if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
             int rep = pr.GetValue(repeats);
             if (rep < 1) throw new UserErrorException($"--repeats must be at least 1, got {rep}.");
             var chosen = ParseList(pr.GetValue(kinds)!, GeneratorKinds.Find);
+            if (chosen.Count == 0) throw new UserErrorException("--models names no generator kind.");
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
@@ -279,6 +291,6 @@ public static class BenchCommand
     static List<T> ParseList<T>(string text, Func<string, T> parse)
     {
         try { return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(parse).ToList(); }
-        catch (FormatException) { throw new UserErrorException($"cannot read the list '{text}'; write numbers separated by commas, like 4,8,16."); }
+        catch (Exception e) when (e is FormatException or OverflowException) { throw new UserErrorException($"cannot read the list '{text}'; write numbers separated by commas, like 4,8,16."); }
     }
 }

@@ -19,7 +19,7 @@ public static class TrainCommand
         var tokenizer = GeneratorOptions.Tokenizer();
         var config = CommonOptions.Config("generator");
         var set = CommonOptions.Set();
-        var output = new Option<string>("--out") { Description = "Run folder: checkpoints (last.*, model.*), metrics.jsonl, loss plot.", DefaultValueFactory = _ => "runs/resgen", HelpName = "DIR" };
+        var output = new Option<string?>("--out") { Description = "Run folder: checkpoints (last.*, model.*), metrics.jsonl, loss plot (default: runs/KIND).", HelpName = "DIR" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
@@ -33,10 +33,13 @@ public static class TrainCommand
         cmd.SetAction(pr =>
         {
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
-            string outDir = pr.GetValue(output)!;
             bool isResume = pr.GetValue(resume);
+            string? outOption = pr.GetValue(output);
+            var kind = ChooseKind(pr.GetValue(model), isResume ? Path.Combine(outOption ?? $"runs/{pr.GetValue(model) ?? GeneratorKinds.ResGen.Name}", "last") : null);
+            string outDir = outOption ?? $"runs/{kind.Name}";
             string last = Path.Combine(outDir, "last");
-            var kind = ChooseKind(pr.GetValue(model), isResume ? last : null);
+            if (!isResume && File.Exists(last + ".json"))
+                throw new UserErrorException($"'{outDir}' already holds a training run; continue it with --resume or pick another --out.");
             var (tok, _, tokHash) = TokenizerCheckpoint.Load(pr.GetValue(tokenizer)!, dev);
             var train = ReadCache(pr.GetValue(tokens)!);
             CheckCacheMatchesTokenizer(train, tokHash, pr.GetValue(tokens)!);

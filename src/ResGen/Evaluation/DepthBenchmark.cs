@@ -38,6 +38,8 @@ public static class DepthBenchmark
             double t1 = Time(1), tN = Time(batch);
             var row = new DepthRow(kind.Name, d, layout.Positions * d, model.Stepwise ? settings.Steps : null, calls, passes, t1 * 1000, tN * 1000, batch);
             rows.Add(row);
+            model.Module.Dispose();
+            rvq.Dispose();
             progress?.Report(row);
         }
         return rows;

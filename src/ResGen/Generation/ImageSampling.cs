@@ -87,7 +87,9 @@ public sealed class ImageSampling
             passes = b.NetworkPasses;
             progress?.Report(b.Start + b.Labels.Length);
         }
-        return (torch.cat(parts), passes);
+        var all = torch.cat(parts);
+        foreach (var p in parts) p.Dispose();
+        return (all, passes);
     }
 
     /// <summary>Images decoded from the visible tokens of every intermediate step: [steps, n, C, H, W] (CPU).</summary>

@@ -28,7 +28,7 @@ public sealed record SampleRequest(Condition Condition, SamplerSettings Settings
 {
     /// <summary>Tokens that are given and never re-sampled.</summary>
     public KnownTokens? Known { get; init; }
-    /// <summary>Real length of each example [B] for variable-length data (null: all L positions).</summary>
+    /// <summary>Real length of each example [B], 1..L, for variable-length data (null: all L positions).</summary>
     public Tensor? Lengths { get; init; }
     /// <summary>Keep every intermediate state (for pictures and debugging).</summary>
     public bool KeepSteps { get; init; }
@@ -40,6 +40,6 @@ public sealed record SampleStep(int Step, Tensor Indices, Tensor Visible);
 /// <summary>The outcome of a sampling run.</summary>
 /// <param name="Indices">The sampled tokens [B, L, D].</param>
 /// <param name="NetworkCalls">Sequential predictions (steps for masked models, L or L·D for autoregressive ones).</param>
-/// <param name="NetworkPasses">Passes of the network over a batch (twice the calls with guidance).</param>
+/// <param name="NetworkPasses">Passes of a network over the batch: a guided call counts two; the RQ-Transformer's L spatial passes count too.</param>
 /// <param name="Steps">Intermediate states, when asked for.</param>
 public sealed record SampleResult(Tensor Indices, int NetworkCalls, int NetworkPasses, IReadOnlyList<SampleStep> Steps);

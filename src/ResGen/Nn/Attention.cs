@@ -35,7 +35,8 @@ public static class Attention
     public static Tensor? Mask(long queries, long keys, bool causal, Tensor? keyValid, Device device)
     {
         Tensor? mask = null;
-        if (causal)
+        // one new query after the cached keys sees all of them: no mask (lets the fastest kernels run)
+        if (causal && queries > 1)
         {
             long offset = keys - queries;
             var q = torch.arange(queries, device: device).unsqueeze(1) + offset;

@@ -60,6 +60,15 @@ public sealed record TokenBatch(Tensor Indices, Tensor? Lengths = null)
     /// <summary>[B, L] true at real positions; null when every position is real.</summary>
     public Tensor? Valid => Lengths is null ? null : ValidMask(Lengths, Positions);
 
+    /// <summary>Throws unless <paramref name="lengths"/> is [B] with every length in 1..<paramref name="positions"/> (reads the values: a host synchronisation).</summary>
+    public static void CheckLengths(Tensor lengths, long batch, long positions)
+    {
+        if (lengths.dim() != 1 || lengths.shape[0] != batch)
+            throw new ArgumentException($"lengths must be [{batch}], got [{string.Join(", ", lengths.shape)}]");
+        if ((lengths < 1).any().item<bool>() || (lengths > positions).any().item<bool>())
+            throw new UserErrorException($"every length must lie in 1..{positions}.");
+    }
+
     /// <summary>[B, L] true where the position index is below the example's length.</summary>
     public static Tensor ValidMask(Tensor lengths, long positions)
         => torch.arange(positions, device: lengths.device).unsqueeze(0) < lengths.to(ScalarType.Int64).unsqueeze(1);

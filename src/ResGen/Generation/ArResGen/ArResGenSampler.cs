@@ -26,6 +26,7 @@ public sealed class ArResGenSampler(IArMixtureNetwork network, ResidualVectorQua
         var device = cond.Device;
         var known = request.Known;
         known?.Check(b, l, depth);
+        if (request.Lengths is { } requested) TokenBatch.CheckLengths(requested, b, l);
         var idx = known is null ? torch.zeros(b, l, depth, ScalarType.Int64, device: device) : known.Indices.to(device).clone();
         var knownDepth = known is null ? torch.zeros(b, l, ScalarType.Int64, device: device) : known.Depths.to(device).to(ScalarType.Int64);
         bool guided = settings.Guidance > 0;

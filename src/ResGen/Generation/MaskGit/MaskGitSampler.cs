@@ -28,6 +28,7 @@ public sealed class MaskGitSampler(TokenNetwork network, int positions, int dept
         var device = cond.Device;
         var known = request.Known;
         known?.Check(b, l, depth);
+        if (request.Lengths is { } requested) TokenBatch.CheckLengths(requested, b, l);
         var valid = request.Lengths is null ? null : TokenBatch.ValidMask(request.Lengths.to(device), l);
         var idx = known is null ? torch.zeros(b, l, depth, ScalarType.Int64, device: device) : known.Indices.to(device).clone();
         var visible = known is null ? torch.zeros(b, l, ScalarType.Int64, device: device) : known.Depths.to(device).to(ScalarType.Int64).clone();

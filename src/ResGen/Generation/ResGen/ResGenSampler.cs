@@ -35,6 +35,7 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
         var known = request.Known;
         var device = cond.Device;
         known?.Check(b, l, depth);
+        if (request.Lengths is { } requested) TokenBatch.CheckLengths(requested, b, l);
         var valid = request.Lengths is null ? null : TokenBatch.ValidMask(request.Lengths.to(device), l);
         var idx = known is null ? torch.zeros(b, l, depth, ScalarType.Int64, device: device) : known.Indices.to(device).clone();
         var visible = known is null ? torch.zeros(b, l, ScalarType.Int64, device: device) : known.Depths.to(device).to(ScalarType.Int64).clone();

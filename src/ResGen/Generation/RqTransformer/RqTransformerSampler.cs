@@ -25,6 +25,7 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
         var device = cond.Device;
         var known = request.Known;
         known?.Check(b, l, depth);
+        if (request.Lengths is { } requested) TokenBatch.CheckLengths(requested, b, l);
         var idx = known is null ? torch.zeros(b, l, depth, ScalarType.Int64, device: device) : known.Indices.to(device).clone();
         var knownDepth = (known is null ? new long[b * l] : known.Depths.to(ScalarType.Int64).cpu().data<long>().ToArray());
         bool guided = settings.Guidance > 0;
