@@ -184,62 +184,7 @@ public sealed class ResidualVectorQuantizer : nn.Module
     public static Tensor PrefixMask(Tensor visible, int depth)
         => torch.arange(depth, device: visible.device) < visible.unsqueeze(-1);
 
-    /// <summary>
-    /// Nearest-code re-quantization over given depths: keeps depths j &lt; <paramref name="start"/>
-    /// of <paramref name="indices"/> [.., D] and greedily quantizes <paramref name="target"/> [.., d_z]
-    /// (the vector the new depths should add up to) over depths start..D-1. Returns new indices and the
-    /// squared norm of what is left over [..].
-    /// </summary>
-    public (Tensor Indices, Tensor Residual) Requantize(Tensor indices, Tensor start, Tensor target)
-    {
-        var (idx, res, _) = RequantizeCore(indices, start, target, null);
-        return (idx, res);
-    }
-
-    /// <summary>
-    /// <see cref="Requantize"/>, plus the log-probability of each chosen code [.., D] under an
-    /// isotropic Gaussian of the given <paramref name="variance"/> [..] around the residual
-    /// (softmax over the codebook of −|r − c|² / 2σ²); 0 for depths that were kept.
-    /// </summary>
-    public (Tensor Indices, Tensor LogProb) RequantizeScored(Tensor indices, Tensor start, Tensor target, Tensor variance)
-    {
-        var (idx, _, logp) = RequantizeCore(indices, start, target, variance);
-        return (idx, logp!);
-    }
-
-    (Tensor Indices, Tensor Residual, Tensor? LogProb) RequantizeCore(Tensor indices, Tensor start, Tensor target, Tensor? variance)
-    {
-        using var scope = torch.NewDisposeScope();
-        CheckIndices(indices);
-        var lead = indices.shape[..^1];
-        var idx = indices.reshape(-1, cfg.Depth);
-        var s = start.reshape(-1);
-        var r = target.reshape(-1, cfg.CodeDim).to(ScalarType.Float32);
-        var inv = variance is null ? null : 0.5f / variance.reshape(-1, 1).to(ScalarType.Float32);
-        var cols = new Tensor[cfg.Depth];
-        var logps = new Tensor[cfg.Depth];
-        for (int j = 0; j < cfg.Depth; j++)
-        {
-            var redo = s <= j;
-            var book = codebooks[j];
-            var dist = Distances(r, book);
-            var near = dist.argmin(1);
-            cols[j] = torch.where(redo, near, idx[.., j]);
-            if (inv is not null)
-            {
-                var logit = -dist * inv;
-                var lp = logit.gather(1, near.unsqueeze(1)).squeeze(1) - torch.logsumexp(logit, 1);
-                logps[j] = lp * redo.to(lp.dtype);
-            }
-            r = r - book.index_select(0, near) * redo.unsqueeze(1).to(r.dtype);
-        }
-        var outIdx = torch.stack(cols, 1).reshape([.. lead, cfg.Depth]).MoveToOuterDisposeScope();
-        var res = r.pow(2).sum(1).reshape(lead).MoveToOuterDisposeScope();
-        var outLp = inv is null ? null : torch.stack(logps, 1).reshape([.. lead, cfg.Depth]).MoveToOuterDisposeScope();
-        return (outIdx, res, outLp);
-    }
-
-    void CheckIndices(Tensor indices)
+    internal void CheckIndices(Tensor indices)
     {
         if (indices.shape[^1] != cfg.Depth)
             throw new ArgumentException($"expected {cfg.Depth} depths in the last dimension, got shape [{string.Join(", ", indices.shape)}]");
@@ -248,8 +193,12 @@ public sealed class ResidualVectorQuantizer : nn.Module
     static Tensor Nearest(Tensor r, Tensor book) => Distances(r, book).argmin(1);
 
     /// <summary>|r − c|² − |r|² for every vector and code [N, K] (|r|² changes neither argmin nor softmax).</summary>
-    static Tensor Distances(Tensor r, Tensor book)
-        => torch.addmm(book.pow(2).sum(1).unsqueeze(0), r, book.t(), beta: 1, alpha: -2);
+    internal static Tensor Distances(Tensor r, Tensor book)
+        => Distances(r, book, book.pow(2).sum(1));
+
+    /// <summary><see cref="Distances(Tensor, Tensor)"/> with the codes' squared norms [K] given.</summary>
+    internal static Tensor Distances(Tensor r, Tensor book, Tensor norms)
+        => torch.addmm(norms.unsqueeze(0), r, book.t(), beta: 1, alpha: -2);
 
     void EmaUpdate(int j, Tensor r, Tensor idx, Tensor? w, Generator? generator)
     {

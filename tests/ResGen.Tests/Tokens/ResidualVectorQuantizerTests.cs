@@ -102,7 +102,7 @@ public sealed class ResidualVectorQuantizerTests
         var start = torch.randint(0, 5, [32], generator: g);
         var (_, suffix) = rvq.EmbedSplit(truth, start);
         var garbage = torch.where(ResidualVectorQuantizer.PrefixMask(start, 4), truth, torch.randint(16, [32, 4], generator: g));
-        var (idx, residual) = rvq.Requantize(garbage, start, suffix);
+        var (idx, residual) = new Requantizer(rvq).Requantize(garbage, start, suffix);
         TensorAssert.Equal(idx, truth);
         Assert.True(residual.max().item<float>() < 1e-8f);
     }

@@ -37,6 +37,7 @@ public sealed class ArResGenSampler(IArMixtureNetwork network, ResidualVectorQua
             encoded2 = guided ? network.Encode(cond.Concat(cond.Null())) : encoded1;
         }
         using var cache = useCache ? network.NewCache(l) : null;
+        using var requantizer = new Requantizer(quantizer);
         var zeros = torch.zeros(b, 1, quantizer.CodeDim, device: device);
         int passes = 0;
         for (int i = 0; i < l; i++)
@@ -59,7 +60,7 @@ public sealed class ArResGenSampler(IArMixtureNetwork network, ResidualVectorQua
             var current = idx.narrow(1, i, 1);                                                  // [B, 1, D]
             var startDepth = knownDepth.narrow(1, i, 1);
             var target = draw.Vector - quantizer.EmbedPrefix(current, startDepth);
-            var (requantized, _) = quantizer.Requantize(current, startDepth, target);
+            var (requantized, _) = requantizer.Requantize(current, startDepth, target);
             idx.narrow(1, i, 1).copy_(requantized);
         }
         if (request.Lengths is { } lengths)

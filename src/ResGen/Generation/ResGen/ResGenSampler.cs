@@ -44,6 +44,7 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
         var steps = new List<SampleStep>();
         var reveal = new ConfidenceReveal(visible, depth, settings.Steps, settings.Schedule);
         if (reveal.Nothing) return Finish(idx, 0, 0, steps);
+        using var requantizer = new Requantizer(quantizer);
         int passes = 0;
 
         for (int t = 1; t <= settings.Steps; t++)
@@ -59,7 +60,7 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
                         ClassifierFreeGuidance.RepeatOptional(valid, n), c),
                     cond, w, ref passes);
             var draw = ComponentDraw.Draw(p, settings.TopP, settings.DrawScale, generator);
-            var (cand, tokLogp) = quantizer.RequantizeScored(idx, visible, draw.Vector, draw.Variance);
+            var (cand, tokLogp) = requantizer.RequantizeScored(idx, visible, draw.Vector, draw.Variance);
 
             // Confidence of every candidate token.
             var score = settings.Confidence == "component"

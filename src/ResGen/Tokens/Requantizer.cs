@@ -1,0 +1,81 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResGen.Tokens;
+
+/// <summary>
+/// Generator-time re-quantization, kept apart from codebook upkeep: a vector predicted for the
+/// masked depths of a position is turned back into codes, greedily, depth by depth. Holds the
+/// quantizer's codebooks and their squared norms, computed once per sampling run (the codebooks do
+/// not change while sampling), so each step pays only the distance products.
+/// </summary>
+public sealed class Requantizer : IDisposable
+{
+    readonly ResidualVectorQuantizer quantizer;
+    readonly Tensor norms;                                   // [D, K]
+
+    public Requantizer(ResidualVectorQuantizer quantizer)
+    {
+        this.quantizer = quantizer;
+        using (torch.no_grad()) norms = quantizer.Codebooks.pow(2).sum(-1).DetachFromDisposeScope();
+    }
+
+    public int Depth => quantizer.Depth;
+
+    /// <summary>
+    /// Keeps depths j &lt; <paramref name="start"/> of <paramref name="indices"/> [.., D] and greedily
+    /// quantizes <paramref name="target"/> [.., d_z] (the vector the new depths should add up to) over
+    /// depths start..D-1. Returns new indices and the squared norm of what is left over [..].
+    /// </summary>
+    public (Tensor Indices, Tensor Residual) Requantize(Tensor indices, Tensor start, Tensor target)
+    {
+        var (idx, res, _) = Core(indices, start, target, null);
+        return (idx, res);
+    }
+
+    /// <summary>
+    /// <see cref="Requantize"/>, plus the log-probability of each chosen code [.., D] under an
+    /// isotropic Gaussian of the given <paramref name="variance"/> [..] around the residual
+    /// (softmax over the codebook of −|r − c|² / 2σ²); 0 for depths that were kept.
+    /// </summary>
+    public (Tensor Indices, Tensor LogProb) RequantizeScored(Tensor indices, Tensor start, Tensor target, Tensor variance)
+    {
+        var (idx, _, logp) = Core(indices, start, target, variance);
+        return (idx, logp!);
+    }
+
+    (Tensor Indices, Tensor Residual, Tensor? LogProb) Core(Tensor indices, Tensor start, Tensor target, Tensor? variance)
+    {
+        using var scope = torch.NewDisposeScope();
+        quantizer.CheckIndices(indices);
+        int depth = quantizer.Depth;
+        var lead = indices.shape[..^1];
+        var idx = indices.reshape(-1, depth);
+        var s = start.reshape(-1);
+        var r = target.reshape(-1, quantizer.CodeDim).to(ScalarType.Float32);
+        var inv = variance is null ? null : 0.5f / variance.reshape(-1, 1).to(ScalarType.Float32);
+        var cols = new Tensor[depth];
+        var logps = new Tensor[depth];
+        for (int j = 0; j < depth; j++)
+        {
+            var redo = s <= j;
+            var book = quantizer.Codebooks[j];
+            var dist = ResidualVectorQuantizer.Distances(r, book, norms[j]);
+            var near = dist.argmin(1);
+            cols[j] = torch.where(redo, near, idx[.., j]);
+            if (inv is not null)
+            {
+                var logit = -dist * inv;
+                var lp = logit.gather(1, near.unsqueeze(1)).squeeze(1) - torch.logsumexp(logit, 1);
+                logps[j] = lp * redo.to(lp.dtype);
+            }
+            r = r - book.index_select(0, near) * redo.unsqueeze(1).to(r.dtype);
+        }
+        var outIdx = torch.stack(cols, 1).reshape([.. lead, depth]).MoveToOuterDisposeScope();
+        var res = r.pow(2).sum(1).reshape(lead).MoveToOuterDisposeScope();
+        var outLp = inv is null ? null : torch.stack(logps, 1).reshape([.. lead, depth]).MoveToOuterDisposeScope();
+        return (outIdx, res, outLp);
+    }
+
+    public void Dispose() => norms.Dispose();
+}
