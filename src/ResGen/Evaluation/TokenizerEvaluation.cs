@@ -44,6 +44,7 @@ public static class TokenizerEvaluation
                 usage.Add(idx);
                 for (int d = 1; d <= depth; d++)
                 {
+                    using var inner = torch.NewDisposeScope();   // one decoder's activations at a time (16 depths × 500 images held 17 GB)
                     var visible = torch.full(idx.shape[..^1], d, ScalarType.Int64, device: idx.device);
                     var rec = tokenizer.DecodeLatent(tokenizer.Quantizer.EmbedPrefix(idx, visible)).clamp(-1, 1);
                     // [-1, 1] → [0, 1]: squared errors shrink by 4
