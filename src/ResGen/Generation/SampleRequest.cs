@@ -1,5 +1,6 @@
 using TorchSharp;
 using ResGen.Conditioning;
+using ResGen.Tokens;
 using static TorchSharp.torch;
 
 namespace ResGen.Generation;
@@ -32,6 +33,23 @@ public sealed record SampleRequest(Condition Condition, SamplerSettings Settings
     public Tensor? Lengths { get; init; }
     /// <summary>Keep every intermediate state (for pictures and debugging).</summary>
     public bool KeepSteps { get; init; }
+
+    /// <summary>
+    /// What every sampler starts from, checked: the tokens [B, L, D] (the known ones, zeros elsewhere), the
+    /// known depths per position [B, L] and the real positions [B, L] (null: all), on the condition's device.
+    /// </summary>
+    public (Tensor Indices, Tensor KnownDepths, Tensor? Valid) Start(int positions, int depth)
+    {
+        Settings.Validate();
+        long b = Condition.Batch;
+        var device = Condition.Device;
+        Known?.Check(b, positions, depth);
+        if (Lengths is { } lengths) TokenBatch.CheckLengths(lengths, b, positions);
+        var valid = Lengths is null ? null : TokenBatch.ValidMask(Lengths.to(device), positions);
+        var idx = Known is null ? torch.zeros(b, positions, depth, ScalarType.Int64, device: device) : Known.Indices.to(device).to(ScalarType.Int64).clone();
+        var known = Known is null ? torch.zeros(b, positions, ScalarType.Int64, device: device) : Known.Depths.to(device).to(ScalarType.Int64).clone();
+        return (idx, known, valid);
+    }
 }
 
 /// <summary>One intermediate state of a sampling run: indices [B, L, D] and visible depths [B, L].</summary>

@@ -13,26 +13,14 @@ namespace ResGen.Generation.ArResGen;
 /// depths. L network calls per sample, whatever the depth. Loss: ResGen's mixture loss on every real
 /// position given the positions before it.
 /// </summary>
-public sealed class ArResGenModel : IGenerator, ILatentScaled
+public sealed class ArResGenModel(ArResGenNetwork network, ResidualVectorQuantizer quantizer) : QuantizedGenerator<ArResGenNetwork>(network, quantizer)
 {
     public const string KindName = "ar-resgen";
 
-    public ArResGenModel(ArResGenNetwork network, ResidualVectorQuantizer quantizer)
-    {
-        network.Layout.CheckQuantizer(quantizer, "generator");
-        Network = network;
-        Quantizer = quantizer;
-    }
+    public override string Kind => KindName;
+    public override bool Stepwise => false;
 
-    public ArResGenNetwork Network { get; }
-    public ResidualVectorQuantizer Quantizer { get; }
-    public string Kind => KindName;
-    public nn.Module Module => Network;
-    public TokenLayout Layout => Network.Layout;
-    public bool Stepwise => false;
-    public void SetLatentScale(float scale) => Network.SetLatentScale(scale);
-
-    public LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator)
+    public override LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator)
     {
         Tensor full, previous;
         using (torch.no_grad())
@@ -45,14 +33,9 @@ public sealed class ArResGenModel : IGenerator, ILatentScaled
         return MixtureLoss.Compute(p, full, weight);
     }
 
-    public SampleResult Sample(SampleRequest request, Generator generator) => Sample(request, generator, useCache: true);
+    protected override SampleResult RunSampler(SampleRequest request, Generator generator) => new ArResGenSampler(Network, Quantizer, Layout.Positions).Sample(request, generator);
 
     /// <summary>Samples with or without the KV cache (the same tokens either way; the cache only saves work).</summary>
     public SampleResult Sample(SampleRequest request, Generator generator, bool useCache)
-    {
-        bool wasTraining = Network.training;
-        Network.eval();
-        try { return new ArResGenSampler(Network, Quantizer, Layout.Positions, useCache).Sample(request, generator); }
-        finally { Network.train(wasTraining); }
-    }
+        => InEvalMode(() => new ArResGenSampler(Network, Quantizer, Layout.Positions, useCache).Sample(request, generator));
 }

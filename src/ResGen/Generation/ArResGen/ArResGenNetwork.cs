@@ -26,7 +26,7 @@ public interface IArMixtureNetwork
 /// position embedding; the class conditions every block through adaLN. The output at i is ResGen's
 /// mixture of Gaussians over the summed embedding of position i, in the tokenizer's latent units.
 /// </summary>
-public sealed class ArResGenNetwork : nn.Module, IArMixtureNetwork
+public sealed class ArResGenNetwork : nn.Module, IGeneratorNetwork, IArMixtureNetwork
 {
     readonly Linear in_proj;
     readonly Parameter start;
@@ -49,7 +49,7 @@ public sealed class ArResGenNetwork : nn.Module, IArMixtureNetwork
         class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
         transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: true);
         head = new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
-        latent_scale = torch.ones(1);
+        latent_scale = LatentScaleBuffer.Create();
         register_buffer(nameof(latent_scale), latent_scale);
         RegisterComponents();
     }
@@ -57,12 +57,7 @@ public sealed class ArResGenNetwork : nn.Module, IArMixtureNetwork
     public ArResGenModelConfig Model { get; }
     public TokenLayout Layout { get; }
 
-    public void SetLatentScale(float scale)
-    {
-        if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "latent scale must be positive");
-        using var _ = torch.no_grad();
-        latent_scale.fill_(scale);
-    }
+    public void SetLatentScale(float scale) => LatentScaleBuffer.Set(latent_scale, scale);
 
     public KvCache NewCache(long capacity) => transformer.NewCache(capacity);
 

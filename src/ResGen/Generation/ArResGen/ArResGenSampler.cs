@@ -18,17 +18,12 @@ public sealed class ArResGenSampler(IArMixtureNetwork network, ResidualVectorQua
     public SampleResult Sample(SampleRequest request, Generator generator)
     {
         var settings = request.Settings;
-        settings.Validate();
         using var outer = torch.NewDisposeScope();
         int depth = quantizer.Depth, l = positions;
         var cond = request.Condition;
         long b = cond.Batch;
         var device = cond.Device;
-        var known = request.Known;
-        known?.Check(b, l, depth);
-        if (request.Lengths is { } requested) TokenBatch.CheckLengths(requested, b, l);
-        var idx = known is null ? torch.zeros(b, l, depth, ScalarType.Int64, device: device) : known.Indices.to(device).clone();
-        var knownDepth = known is null ? torch.zeros(b, l, ScalarType.Int64, device: device) : known.Depths.to(device).to(ScalarType.Int64);
+        var (idx, knownDepth, valid) = request.Start(l, depth);
         bool guided = settings.Guidance > 0;
         Tensor encoded1, encoded2;
         using (torch.no_grad())
@@ -63,11 +58,7 @@ public sealed class ArResGenSampler(IArMixtureNetwork network, ResidualVectorQua
             var (requantized, _) = requantizer.Requantize(current, startDepth, target);
             idx.narrow(1, i, 1).copy_(requantized);
         }
-        if (request.Lengths is { } lengths)
-        {
-            var valid = TokenBatch.ValidMask(lengths.to(device), l);
-            idx = idx * valid.unsqueeze(-1).to(ScalarType.Int64);
-        }
+        if (valid is not null) idx = idx * valid.unsqueeze(-1).to(ScalarType.Int64);
         return new SampleResult(idx.MoveToOuterDisposeScope(), l, passes, []);
     }
 }

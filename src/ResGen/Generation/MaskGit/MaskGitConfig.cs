@@ -1,6 +1,3 @@
-using ResGen.Tokens;
-using ResGen.Training;
-
 namespace ResGen.Generation.MaskGit;
 
 /// <summary>Shape of the token-wise masked model: ResGen's transformer with one softmax per depth instead of the mixture head.</summary>
@@ -20,23 +17,4 @@ public sealed record MaskGitModelConfig : TransformerModelConfig
 }
 
 /// <summary>Everything a token-wise masked run needs (the same training and sampler defaults as ResGen).</summary>
-public sealed record MaskGitRunConfig : IGeneratorConfig
-{
-    public MaskGitModelConfig Model { get; init; } = new();
-    public TrainSettings Train { get; init; } = new() { Steps = 20000, BatchSize = 128, Lr = 1e-3, WarmupSteps = 500, EmaDecay = 0.999, WeightDecay = 0.01 };
-    public SamplerSettings Sample { get; init; } = new();
-    public TokenLayout Tokens { get; init; } = new();
-    public string TokenizerHash { get; init; } = "";
-    int IGeneratorConfig.Classes => Model.Classes;
-
-    public void Validate()
-    {
-        Model.Validate();
-        Train.Validate();
-        Sample.Validate();
-        Tokens.Validate();
-    }
-
-    public IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash) => this with { Tokens = tokens, TokenizerHash = tokenizerHash };
-    public IGeneratorConfig WithSample(SamplerSettings sample) => this with { Sample = sample };
-}
+public sealed record MaskGitRunConfig : GeneratorRunConfig<MaskGitModelConfig>;

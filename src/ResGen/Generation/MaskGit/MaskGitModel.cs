@@ -12,26 +12,14 @@ namespace ResGen.Generation.MaskGit;
 /// network predicts every masked token with its own softmax instead of one mixture over the summed
 /// embedding of the masked tokens. Loss: cross-entropy of the masked tokens (nats per token).
 /// </summary>
-public sealed class MaskGitModel : IGenerator, ILatentScaled
+public sealed class MaskGitModel(MaskGitNetwork network, ResidualVectorQuantizer quantizer) : QuantizedGenerator<MaskGitNetwork>(network, quantizer)
 {
     public const string KindName = "maskgit";
 
-    public MaskGitModel(MaskGitNetwork network, ResidualVectorQuantizer quantizer)
-    {
-        network.Layout.CheckQuantizer(quantizer, "generator");
-        Network = network;
-        Quantizer = quantizer;
-    }
+    public override string Kind => KindName;
+    public override bool Stepwise => true;
 
-    public MaskGitNetwork Network { get; }
-    public ResidualVectorQuantizer Quantizer { get; }
-    public string Kind => KindName;
-    public nn.Module Module => Network;
-    public TokenLayout Layout => Network.Layout;
-    public bool Stepwise => true;
-    public void SetLatentScale(float scale) => Network.SetLatentScale(scale);
-
-    public LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator)
+    public override LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator)
     {
         var layout = Layout;
         var indices = tokens.Indices;
@@ -46,14 +34,6 @@ public sealed class MaskGitModel : IGenerator, ILatentScaled
         return new LossBreakdown(nll, [("nll", nll)]);
     }
 
-    public SampleResult Sample(SampleRequest request, Generator generator)
-    {
-        bool wasTraining = Network.training;
-        Network.eval();
-        try
-        {
-            return new MaskGitSampler((x, k, v, c) => Network.forward(x, k, v, c), Layout.Positions, Layout.Depth, Quantizer).Sample(request, generator);
-        }
-        finally { Network.train(wasTraining); }
-    }
+    protected override SampleResult RunSampler(SampleRequest request, Generator generator)
+        => new MaskGitSampler((x, k, v, c) => Network.forward(x, k, v, c), Layout.Positions, Layout.Depth, Quantizer).Sample(request, generator);
 }

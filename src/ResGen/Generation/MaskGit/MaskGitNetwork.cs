@@ -13,7 +13,7 @@ namespace ResGen.Generation.MaskGit;
 /// position, class through adaLN) and bidirectional transformer, but the output is one softmax over
 /// the K codes for every depth of every position, [B, L, D, K] (through a low-rank projection).
 /// </summary>
-public sealed class MaskGitNetwork : nn.Module
+public sealed class MaskGitNetwork : nn.Module, IGeneratorNetwork
 {
     readonly Linear in_proj;
     readonly Embedding count_emb;
@@ -38,7 +38,7 @@ public sealed class MaskGitNetwork : nn.Module
         transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: false);
         head_down = Linear(w, model.HeadRank, hasBias: false);
         head_up = Linear(model.HeadRank, layout.Depth * layout.CodebookSize);
-        latent_scale = torch.ones(1);
+        latent_scale = LatentScaleBuffer.Create();
         position_index = torch.arange(layout.Positions);
         using (torch.no_grad()) init.normal_(count_emb.weight!, 0, 0.02);
         register_buffer(nameof(latent_scale), latent_scale);
@@ -49,12 +49,7 @@ public sealed class MaskGitNetwork : nn.Module
     public MaskGitModelConfig Model { get; }
     public TokenLayout Layout { get; }
 
-    public void SetLatentScale(float scale)
-    {
-        if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "latent scale must be positive");
-        using var _ = torch.no_grad();
-        latent_scale.fill_(scale);
-    }
+    public void SetLatentScale(float scale) => LatentScaleBuffer.Set(latent_scale, scale);
 
     /// <summary>Logits [B, L, D, K] of every depth's code, from the visible sums [B, L, d_z] and masked counts [B, L].</summary>
     public TokenLogits forward(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition, Generator? generator = null)

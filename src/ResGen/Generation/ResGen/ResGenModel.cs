@@ -9,33 +9,20 @@ namespace ResGen.Generation;
 
 /// <summary>
 /// ResGen: the network plus the tokenizer's quantizer, whose codebooks turn token grids into the
-/// summed embeddings the network reads and predicts. The quantizer is not part of the generator's
-/// checkpoint; it comes from the tokenizer checkpoint the generator was trained on.
+/// summed embeddings the network reads and predicts.
 /// </summary>
-public sealed class ResGenModel : IGenerator, ILatentScaled
+public sealed class ResGenModel(ResGenNetwork network, ResidualVectorQuantizer quantizer) : QuantizedGenerator<ResGenNetwork>(network, quantizer)
 {
     public const string KindName = "resgen";
 
-    public ResGenModel(ResGenNetwork network, ResidualVectorQuantizer quantizer)
-    {
-        network.Layout.CheckQuantizer(quantizer, "generator");
-        Network = network;
-        Quantizer = quantizer;
-    }
-
-    public ResGenNetwork Network { get; }
-    public ResidualVectorQuantizer Quantizer { get; }
-    public string Kind => KindName;
-    public nn.Module Module => Network;
-    public TokenLayout Layout => Network.Layout;
-    public bool Stepwise => true;
-    public void SetLatentScale(float scale) => Network.SetLatentScale(scale);
+    public override string Kind => KindName;
+    public override bool Stepwise => true;
 
     /// <summary>
     /// Masks each sequence depth-wise at a random level, predicts the masked embedding sums and scores
     /// them with the mixture loss on positions that have masked tokens.
     /// </summary>
-    public LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator)
+    public override LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator)
     {
         var layout = Layout;
         var indices = tokens.Indices;
@@ -48,16 +35,8 @@ public sealed class ResGenModel : IGenerator, ILatentScaled
         return MixtureLoss.Compute(p, target, k > 0);
     }
 
-    public SampleResult Sample(SampleRequest request, Generator generator)
-    {
-        bool wasTraining = Network.training;
-        Network.eval();
-        try
-        {
-            return new ResGenSampler((x, k, v, c) => Network.forward(x, k, v, c), Quantizer, Layout.Positions).Sample(request, generator);
-        }
-        finally { Network.train(wasTraining); }
-    }
+    protected override SampleResult RunSampler(SampleRequest request, Generator generator)
+        => new ResGenSampler((x, k, v, c) => Network.forward(x, k, v, c), Quantizer, Layout.Positions).Sample(request, generator);
 
     /// <summary>
     /// Spread of the tokenizer's latents on a sample of token grids: the root mean square over

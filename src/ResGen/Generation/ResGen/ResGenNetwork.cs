@@ -16,7 +16,7 @@ namespace ResGen.Generation;
 /// padded positions are hidden from attention. Output: a mixture of Gaussians over the masked
 /// embedding sum, in the tokenizer's latent units.
 /// </summary>
-public sealed class ResGenNetwork : nn.Module
+public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
 {
     readonly Linear in_proj;
     readonly Embedding count_emb;
@@ -41,7 +41,7 @@ public sealed class ResGenNetwork : nn.Module
         class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
         transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: false);
         head = new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
-        latent_scale = torch.ones(1);
+        latent_scale = LatentScaleBuffer.Create();
         position_index = torch.arange(layout.Positions);
         using (torch.no_grad()) init.normal_(count_emb.weight!, 0, 0.02);
         register_buffer(nameof(latent_scale), latent_scale);
@@ -52,13 +52,7 @@ public sealed class ResGenNetwork : nn.Module
     public ResGenModelConfig Model { get; }
     public TokenLayout Layout { get; }
 
-    /// <summary>Sets the spread of the latents (e.g. the standard deviation of full embedding sums).</summary>
-    public void SetLatentScale(float scale)
-    {
-        if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "latent scale must be positive");
-        using var _ = torch.no_grad();
-        latent_scale.fill_(scale);
-    }
+    public void SetLatentScale(float scale) => LatentScaleBuffer.Set(latent_scale, scale);
 
     public float LatentScale => latent_scale.cpu().item<float>();
 

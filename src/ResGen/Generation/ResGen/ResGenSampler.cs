@@ -27,19 +27,12 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
     public SampleResult Sample(SampleRequest request, Generator generator)
     {
         var settings = request.Settings;
-        settings.Validate();
         using var outer = torch.NewDisposeScope();
         int depth = quantizer.Depth, l = positions;
         var cond = request.Condition;
         long b = cond.Batch;
-        var known = request.Known;
-        var device = cond.Device;
-        known?.Check(b, l, depth);
-        if (request.Lengths is { } requested) TokenBatch.CheckLengths(requested, b, l);
-        var valid = request.Lengths is null ? null : TokenBatch.ValidMask(request.Lengths.to(device), l);
-        var idx = known is null ? torch.zeros(b, l, depth, ScalarType.Int64, device: device) : known.Indices.to(device).clone();
-        var visible = known is null ? torch.zeros(b, l, ScalarType.Int64, device: device) : known.Depths.to(device).to(ScalarType.Int64).clone();
-        if (valid is not null) visible = torch.where(valid, visible, torch.full_like(visible, depth));
+        var (idx, visible, valid) = request.Start(l, depth);
+        if (valid is not null) visible = torch.where(valid, visible, torch.full_like(visible, depth));   // padding counts as known
 
         var steps = new List<SampleStep>();
         var reveal = new ConfidenceReveal(visible, depth, settings.Steps, settings.Schedule);

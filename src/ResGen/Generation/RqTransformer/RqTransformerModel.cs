@@ -12,26 +12,14 @@ namespace ResGen.Generation.RqTransformer;
 /// one, positions in order, with KV caches in both transformers. Loss: cross-entropy of every real
 /// token given everything before it (nats per token).
 /// </summary>
-public sealed class RqTransformerModel : IGenerator, ILatentScaled
+public sealed class RqTransformerModel(RqTransformerNetwork network, ResidualVectorQuantizer quantizer) : QuantizedGenerator<RqTransformerNetwork>(network, quantizer)
 {
     public const string KindName = "rq-transformer";
 
-    public RqTransformerModel(RqTransformerNetwork network, ResidualVectorQuantizer quantizer)
-    {
-        network.Layout.CheckQuantizer(quantizer, "generator");
-        Network = network;
-        Quantizer = quantizer;
-    }
+    public override string Kind => KindName;
+    public override bool Stepwise => false;
 
-    public RqTransformerNetwork Network { get; }
-    public ResidualVectorQuantizer Quantizer { get; }
-    public string Kind => KindName;
-    public nn.Module Module => Network;
-    public TokenLayout Layout => Network.Layout;
-    public bool Stepwise => false;
-    public void SetLatentScale(float scale) => Network.SetLatentScale(scale);
-
-    public LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator)
+    public override LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator)
     {
         var indices = tokens.Indices;
         long b = indices.shape[0], l = indices.shape[1];
@@ -59,14 +47,9 @@ public sealed class RqTransformerModel : IGenerator, ILatentScaled
         return new LossBreakdown(nll, [("nll", nll)]);
     }
 
-    public SampleResult Sample(SampleRequest request, Generator generator) => Sample(request, generator, useCache: true);
+    protected override SampleResult RunSampler(SampleRequest request, Generator generator) => new RqTransformerSampler(Network, Quantizer, Layout.Positions).Sample(request, generator);
 
     /// <summary>Samples with or without the KV caches (the same tokens either way; the caches only save work).</summary>
     public SampleResult Sample(SampleRequest request, Generator generator, bool useCache)
-    {
-        bool wasTraining = Network.training;
-        Network.eval();
-        try { return new RqTransformerSampler(Network, Quantizer, Layout.Positions, useCache).Sample(request, generator); }
-        finally { Network.train(wasTraining); }
-    }
+        => InEvalMode(() => new RqTransformerSampler(Network, Quantizer, Layout.Positions, useCache).Sample(request, generator));
 }

@@ -36,7 +36,7 @@ public interface IRqNetwork
 /// depth. Code embeddings are the tokenizer's own code vectors (the same inputs ResGen reads),
 /// projected to the width. The class conditions every block of both stacks through adaLN.
 /// </summary>
-public sealed class RqTransformerNetwork : nn.Module, IRqNetwork
+public sealed class RqTransformerNetwork : nn.Module, IGeneratorNetwork, IRqNetwork
 {
     readonly Linear in_proj, depth_proj, head;
     readonly Parameter start;
@@ -62,7 +62,7 @@ public sealed class RqTransformerNetwork : nn.Module, IRqNetwork
         depth_emb = Embedding(layout.Depth, w);
         depth = new TransformerStack(w, model.DepthLayers, model.Heads, model.MlpRatio, model.Dropout, causal: true);
         head = Linear(w, layout.CodebookSize);
-        latent_scale = torch.ones(1);
+        latent_scale = LatentScaleBuffer.Create();
         using (torch.no_grad()) init.normal_(depth_emb.weight!, 0, 0.02);
         register_buffer(nameof(latent_scale), latent_scale);
         RegisterComponents();
@@ -71,12 +71,7 @@ public sealed class RqTransformerNetwork : nn.Module, IRqNetwork
     public RqTransformerModelConfig Model { get; }
     public TokenLayout Layout { get; }
 
-    public void SetLatentScale(float scale)
-    {
-        if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "latent scale must be positive");
-        using var _ = torch.no_grad();
-        latent_scale.fill_(scale);
-    }
+    public void SetLatentScale(float scale) => LatentScaleBuffer.Set(latent_scale, scale);
 
     public KvCache NewSpatialCache(long positions) => spatial.NewCache(positions);
     public KvCache NewDepthCache() => depth.NewCache(Layout.Depth);

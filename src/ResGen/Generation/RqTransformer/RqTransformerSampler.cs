@@ -17,17 +17,13 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
     public SampleResult Sample(SampleRequest request, Generator generator)
     {
         var settings = request.Settings;
-        settings.Validate();
         using var outer = torch.NewDisposeScope();
         int depth = quantizer.Depth, l = positions;
         var cond = request.Condition;
         long b = cond.Batch;
         var device = cond.Device;
-        var known = request.Known;
-        known?.Check(b, l, depth);
-        if (request.Lengths is { } requested) TokenBatch.CheckLengths(requested, b, l);
-        var idx = known is null ? torch.zeros(b, l, depth, ScalarType.Int64, device: device) : known.Indices.to(device).clone();
-        var knownDepth = (known is null ? new long[b * l] : known.Depths.to(ScalarType.Int64).cpu().data<long>().ToArray());
+        var (idx, knownDepths, valid) = request.Start(l, depth);
+        var knownDepth = knownDepths.cpu().data<long>().ToArray();
         bool guided = settings.Guidance > 0;
         Tensor encoded1, encoded2;
         using (torch.no_grad())
@@ -82,8 +78,7 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
                 vectors.select(1, d).copy_(quantizer.Codebooks[d].index_select(0, code));
             }
         }
-        if (request.Lengths is { } lengths)
-            idx = idx * TokenBatch.ValidMask(lengths.to(device), l).unsqueeze(-1).to(ScalarType.Int64);
+        if (valid is not null) idx = idx * valid.unsqueeze(-1).to(ScalarType.Int64);
         return new SampleResult(idx.MoveToOuterDisposeScope(), calls, passes, []);
     }
 }

@@ -1,0 +1,30 @@
+using ResGen.Tokens;
+using ResGen.Training;
+
+namespace ResGen.Generation;
+
+/// <summary>
+/// A generator's run config: its network shape (<typeparamref name="TModel"/>) plus what every kind
+/// shares — the same training recipe defaults, default sampler settings, the tokens it models and
+/// the tokenizer that made them. Each kind's config is this record with its own model section.
+/// </summary>
+public abstract record GeneratorRunConfig<TModel> : IGeneratorConfig where TModel : TransformerModelConfig, new()
+{
+    public TModel Model { get; init; } = new();
+    public TrainSettings Train { get; init; } = new() { Steps = 20000, BatchSize = 128, Lr = 1e-3, WarmupSteps = 500, EmaDecay = 0.999, WeightDecay = 0.01 };
+    public SamplerSettings Sample { get; init; } = new();
+    public TokenLayout Tokens { get; init; } = new();
+    public string TokenizerHash { get; init; } = "";
+    int IGeneratorConfig.Classes => Model.Classes;
+
+    public void Validate()
+    {
+        Model.Validate();
+        Train.Validate();
+        Sample.Validate();
+        Tokens.Validate();
+    }
+
+    public IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash) => this with { Tokens = tokens, TokenizerHash = tokenizerHash };
+    public IGeneratorConfig WithSample(SamplerSettings sample) => this with { Sample = sample };
+}
