@@ -28,9 +28,7 @@ public interface IArMixtureNetwork
 /// </summary>
 public sealed class ArResGenNetwork : nn.Module, IGeneratorNetwork, IArMixtureNetwork
 {
-    readonly Linear in_proj;
-    readonly Parameter start;
-    readonly Module<Tensor, Tensor> pos;
+    readonly ShiftedInput input;
     readonly ClassEmbedding class_emb;
     readonly TransformerStack transformer;
     readonly MixtureHead head;
@@ -43,9 +41,7 @@ public sealed class ArResGenNetwork : nn.Module, IGeneratorNetwork, IArMixtureNe
         Model = model;
         Layout = layout;
         int w = model.Width;
-        in_proj = Linear(layout.CodeDim, w);
-        start = Parameter(torch.randn(w) * 0.02f);
-        pos = PositionEmbedding.For(layout, w);
+        input = new ShiftedInput(layout, w);
         class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
         transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: true);
         head = new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
@@ -69,10 +65,7 @@ public sealed class ArResGenNetwork : nn.Module, IGeneratorNetwork, IArMixtureNe
     /// <param name="cache">KV cache holding positions 0..first−1, or null to attend only among the new positions (first must then be 0).</param>
     public MixtureParams Step(Tensor previousSums, long first, Tensor condition, KvCache? cache)
     {
-        long n = previousSums.shape[1];
-        var positions = torch.arange(first, first + n, device: previousSums.device);
-        var x = in_proj.forward(previousSums / latent_scale);
-        x = torch.where((positions == 0).reshape(1, n, 1), start.reshape(1, 1, -1), x) + pos.forward(positions).unsqueeze(0);
+        var x = input.forward(previousSums / latent_scale, first);
         var p = head.forward(transformer.forward(x, condition, cache: cache));
         return new MixtureParams(p.Logits, p.Means * latent_scale, p.LogScales + latent_scale.log());
     }

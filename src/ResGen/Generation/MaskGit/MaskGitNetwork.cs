@@ -15,14 +15,11 @@ namespace ResGen.Generation.MaskGit;
 /// </summary>
 public sealed class MaskGitNetwork : nn.Module, IGeneratorNetwork
 {
-    readonly Linear in_proj;
-    readonly Embedding count_emb;
-    readonly Module<Tensor, Tensor> pos;
+    readonly MaskedInput input;
     readonly ClassEmbedding class_emb;
     readonly TransformerStack transformer;
     readonly Linear head_down, head_up;
     readonly Tensor latent_scale;
-    readonly Tensor position_index;
 
     public MaskGitNetwork(MaskGitModelConfig model, TokenLayout layout) : base("maskgit")
     {
@@ -31,18 +28,13 @@ public sealed class MaskGitNetwork : nn.Module, IGeneratorNetwork
         Model = model;
         Layout = layout;
         int w = model.Width;
-        in_proj = Linear(layout.CodeDim, w);
-        count_emb = Embedding(layout.Depth + 1, w);
-        pos = PositionEmbedding.For(layout, w);
+        input = new MaskedInput(layout, w);
         class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
         transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: false);
         head_down = Linear(w, model.HeadRank, hasBias: false);
         head_up = Linear(model.HeadRank, layout.Depth * layout.CodebookSize);
         latent_scale = LatentScaleBuffer.Create();
-        position_index = torch.arange(layout.Positions);
-        using (torch.no_grad()) init.normal_(count_emb.weight!, 0, 0.02);
         register_buffer(nameof(latent_scale), latent_scale);
-        register_buffer(nameof(position_index), position_index, persistent: false);
         RegisterComponents();
     }
 
@@ -55,9 +47,7 @@ public sealed class MaskGitNetwork : nn.Module, IGeneratorNetwork
     public TokenLogits forward(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition, Generator? generator = null)
     {
         long b = visibleSum.shape[0], l = visibleSum.shape[1];
-        var x = in_proj.forward(visibleSum / latent_scale)
-                + count_emb.forward(maskedCount)
-                + pos.forward(position_index.narrow(0, 0, l)).unsqueeze(0);
+        var x = input.forward(visibleSum / latent_scale, maskedCount);
         var c = functional.silu(class_emb.Encode(condition, generator));
         var h = transformer.forward(x, c, valid);
         return new TokenLogits(head_up.forward(head_down.forward(h)).reshape(b, l, Layout.Depth, Layout.CodebookSize));

@@ -18,15 +18,12 @@ namespace ResGen.Generation;
 /// </summary>
 public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
 {
-    readonly Linear in_proj;
-    readonly Embedding count_emb;
-    readonly Module<Tensor, Tensor> pos;
+    readonly MaskedInput input;
     readonly ClassEmbedding class_emb;
     readonly TransformerStack transformer;
     readonly MixtureHead head;
     // Spread of the tokenizer's latents: inputs are divided by it and outputs scaled back.
     readonly Tensor latent_scale;
-    readonly Tensor position_index;
 
     public ResGenNetwork(ResGenModelConfig model, TokenLayout layout) : base("resgen")
     {
@@ -35,17 +32,12 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
         Model = model;
         Layout = layout;
         int w = model.Width;
-        in_proj = Linear(layout.CodeDim, w);
-        count_emb = Embedding(layout.Depth + 1, w);
-        pos = PositionEmbedding.For(layout, w);
+        input = new MaskedInput(layout, w);
         class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
         transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: false);
         head = new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
         latent_scale = LatentScaleBuffer.Create();
-        position_index = torch.arange(layout.Positions);
-        using (torch.no_grad()) init.normal_(count_emb.weight!, 0, 0.02);
         register_buffer(nameof(latent_scale), latent_scale);
-        register_buffer(nameof(position_index), position_index, persistent: false);
         RegisterComponents();
     }
 
@@ -59,10 +51,7 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
     /// <summary>The network as a sampler calls it (see <see cref="MixtureNetwork"/>); in training mode labels may be dropped.</summary>
     public MixtureParams forward(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition, Generator? generator = null)
     {
-        long l = visibleSum.shape[1];
-        var x = in_proj.forward(visibleSum / latent_scale)
-                + count_emb.forward(maskedCount)
-                + pos.forward(position_index.narrow(0, 0, l)).unsqueeze(0);
+        var x = input.forward(visibleSum / latent_scale, maskedCount);
         var c = functional.silu(class_emb.Encode(condition, generator));
         var p = head.forward(transformer.forward(x, c, valid));
         return new MixtureParams(p.Logits, p.Means * latent_scale, p.LogScales + latent_scale.log());

@@ -38,9 +38,8 @@ public interface IRqNetwork
 /// </summary>
 public sealed class RqTransformerNetwork : nn.Module, IGeneratorNetwork, IRqNetwork
 {
-    readonly Linear in_proj, depth_proj, head;
-    readonly Parameter start;
-    readonly Module<Tensor, Tensor> pos;
+    readonly ShiftedInput input;
+    readonly Linear depth_proj, head;
     readonly Embedding depth_emb;
     readonly ClassEmbedding class_emb;
     readonly TransformerStack spatial, depth;
@@ -53,9 +52,7 @@ public sealed class RqTransformerNetwork : nn.Module, IGeneratorNetwork, IRqNetw
         Model = model;
         Layout = layout;
         int w = model.Width;
-        in_proj = Linear(layout.CodeDim, w);
-        start = Parameter(torch.randn(w) * 0.02f);
-        pos = PositionEmbedding.For(layout, w);
+        input = new ShiftedInput(layout, w);
         class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
         spatial = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: true);
         depth_proj = Linear(layout.CodeDim, w);
@@ -80,11 +77,7 @@ public sealed class RqTransformerNetwork : nn.Module, IGeneratorNetwork, IRqNetw
 
     public Tensor Spatial(Tensor previousSums, long first, Tensor condition, KvCache? cache)
     {
-        long n = previousSums.shape[1];
-        var positions = torch.arange(first, first + n, device: previousSums.device);
-        var x = in_proj.forward(previousSums / latent_scale);
-        x = torch.where((positions == 0).reshape(1, n, 1), start.reshape(1, 1, -1), x) + pos.forward(positions).unsqueeze(0);
-        return spatial.forward(x, condition, cache: cache);
+        return spatial.forward(input.forward(previousSums / latent_scale, first), condition, cache: cache);
     }
 
     public TokenLogits Depth(Tensor context, Tensor cumulativeSums, int firstSlot, Tensor condition, KvCache? cache)

@@ -1,0 +1,65 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using ResGen.Nn;
+using ResGen.Tokens;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ResGen.Generation;
+
+/// <summary>
+/// What the masked models (ResGen, token-wise) read at each position: a projection of the summed
+/// embedding of its visible tokens (already divided by the latent scale), an embedding of how many
+/// of its depths are masked, and a position embedding. [B, L, d_z] and [B, L] → [B, L, W].
+/// </summary>
+public sealed class MaskedInput : nn.Module
+{
+    readonly Linear in_proj;
+    readonly Embedding count_emb;
+    readonly Module<Tensor, Tensor> pos;
+    readonly Tensor position_index;
+
+    public MaskedInput(TokenLayout layout, int width) : base("masked_input")
+    {
+        in_proj = Linear(layout.CodeDim, width);
+        count_emb = Embedding(layout.Depth + 1, width);
+        pos = PositionEmbedding.For(layout, width);
+        position_index = torch.arange(layout.Positions);
+        using (torch.no_grad()) init.normal_(count_emb.weight!, 0, 0.02);
+        register_buffer(nameof(position_index), position_index, persistent: false);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor visibleSum, Tensor maskedCount)
+        => in_proj.forward(visibleSum) + count_emb.forward(maskedCount)
+           + pos.forward(position_index.narrow(0, 0, visibleSum.shape[1])).unsqueeze(0);
+}
+
+/// <summary>
+/// What the autoregressive models (AR-ResGen, the RQ-Transformer's spatial transformer) read at
+/// positions first..first+n−1: a projection of the summed embedding of the position before each
+/// (already divided by the latent scale; a learned start vector at position 0) plus a position
+/// embedding. [B, n, d_z] → [B, n, W].
+/// </summary>
+public sealed class ShiftedInput : nn.Module
+{
+    readonly Linear in_proj;
+    readonly Parameter start;
+    readonly Module<Tensor, Tensor> pos;
+
+    public ShiftedInput(TokenLayout layout, int width) : base("shifted_input")
+    {
+        in_proj = Linear(layout.CodeDim, width);
+        start = Parameter(torch.randn(width) * 0.02f);
+        pos = PositionEmbedding.For(layout, width);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor previousSums, long first)
+    {
+        long n = previousSums.shape[1];
+        var positions = torch.arange(first, first + n, device: previousSums.device);
+        var x = in_proj.forward(previousSums);
+        return torch.where((positions == 0).reshape(1, n, 1), start.reshape(1, 1, -1), x) + pos.forward(positions).unsqueeze(0);
+    }
+}
