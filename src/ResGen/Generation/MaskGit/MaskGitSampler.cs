@@ -11,7 +11,8 @@ public delegate TokenLogits TokenNetwork(Tensor visibleSum, Tensor maskedCount, 
 /// <summary>
 /// The token-wise counterpart of <see cref="ResGenSampler"/>: the same depth-wise state, schedule and
 /// <see cref="ConfidenceReveal"/> step, but each masked depth's token is drawn from its own softmax
-/// (temperature, top-k, top-p), independently of the other masked depths of its position. A
+/// (temperature, top-k, top-p), independently of the other masked depths of its position (only masked
+/// cells are drawn). A
 /// candidate's confidence is the log-probability of the drawn tokens from the first masked depth up
 /// to it (non-increasing with depth, like ResGen's code confidences).
 /// </summary>
@@ -45,10 +46,12 @@ public sealed class MaskGitSampler(TokenNetwork network, int positions, int dept
                         ClassifierFreeGuidance.Repeat(prefix, n), ClassifierFreeGuidance.Repeat(masked, n),
                         ClassifierFreeGuidance.RepeatOptional(valid, n), c),
                     cond, w, ref passes);
-            var (drawn, logp) = TokenDraw.Sample(logits.Logits, settings.TokenTemperature, settings.TopK, settings.TopP, generator);   // [B, L, D]
-            var isVisible = depthIndex < visible.unsqueeze(-1);
-            var cand = torch.where(isVisible, idx, drawn);
-            var score = torch.where(isVisible, torch.zeros_like(logp), logp).cumsum(-1);
+            // draw only where a depth is still masked (visible tokens keep their code and add 0 to the confidence)
+            var cells = (depthIndex >= visible.unsqueeze(-1)).reshape(-1).nonzero().squeeze(1);
+            var (drawn, logp) = TokenDraw.Sample(logits.Logits.reshape(-1, logits.Logits.shape[^1]).index_select(0, cells),
+                settings.TokenTemperature, settings.TopK, settings.TopP, generator);
+            var cand = idx.reshape(-1).index_copy(0, cells, drawn).reshape(b, l, depth);
+            var score = torch.zeros(b * l * depth, device: device).index_copy(0, cells, logp).reshape(b, l, depth).cumsum(-1);
             var newVisible = reveal.Reveal(t, score, visible, settings.TemperatureAt(t), generator);
             idx.copy_(cand);
             visible.copy_(newVisible);
