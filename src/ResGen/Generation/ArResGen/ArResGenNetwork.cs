@@ -12,7 +12,7 @@ namespace ResGen.Generation.ArResGen;
 /// <summary>What an AR-ResGen sampler calls: one causal step over new positions (see <see cref="ArResGenNetwork.forward"/>).</summary>
 public interface IArMixtureNetwork
 {
-    /// <summary>Layers of the causal stack (the size of its KV cache).</summary>
+    /// <summary>A KV cache of the causal stack for <paramref name="capacity"/> positions.</summary>
     KvCache NewCache(long capacity);
     /// <summary>Encodes the condition once per sampling run (or per training batch).</summary>
     Tensor Encode(Condition condition, Generator? generator = null);
