@@ -9,7 +9,7 @@ using static TorchSharp.torch.nn;
 
 namespace ResGen.Generation.ArResGen;
 
-/// <summary>What an AR-ResGen sampler calls: one causal step over new positions (see <see cref="ArResGenNetwork.forward"/>).</summary>
+/// <summary>What an AR-ResGen sampler calls: one causal step over new positions (see <see cref="ArResGenNetwork.Step"/>).</summary>
 public interface IArMixtureNetwork
 {
     /// <summary>A KV cache of the causal stack for <paramref name="capacity"/> positions.</summary>
