@@ -61,7 +61,7 @@ public static class TrainCommand
                 {
                     using var scope = torch.NewDisposeScope();
                     var sample = Enumerable.Range(0, Math.Min(5000, train.Count)).Select(i => (long)i).ToArray();
-                    float value = ResGenModel.MeasureLatentScale(tok.Quantizer, train.Indices(sample, dev));
+                    float value = LatentScaleBuffer.Measure(tok.Quantizer, train.Indices(sample, dev));
                     scaled.SetLatentScale(value);
                     scale = string.Create(CultureInfo.InvariantCulture, $"; latent scale {value:0.###}");
                 }

@@ -11,7 +11,7 @@ namespace ResGen.Conditioning;
 /// (<see cref="Dropout"/>) is replaced by the null class, so the same network also learns the
 /// unconditional model that classifier-free guidance needs.
 /// </summary>
-public sealed class ClassEmbedding : Module<Tensor, Tensor>
+public sealed class ClassEmbedding : nn.Module
 {
     readonly Embedding table;
 
@@ -43,7 +43,4 @@ public sealed class ClassEmbedding : Module<Tensor, Tensor>
         }
         return table.forward(y);
     }
-
-    /// <summary>Indices [B] into the table (the null class = <see cref="Classes"/>).</summary>
-    public override Tensor forward(Tensor labels) => table.forward(labels);
 }

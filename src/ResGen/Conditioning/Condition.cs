@@ -18,8 +18,6 @@ public abstract record Condition
     public abstract Condition Null();
     /// <summary>This batch followed by <paramref name="other"/> (of the same kind).</summary>
     public abstract Condition Concat(Condition other);
-    /// <summary>The condition on another device.</summary>
-    public abstract Condition To(Device device);
     /// <summary>Each example <paramref name="times"/> times in a row (one copy per position, say).</summary>
     public abstract Condition RepeatInterleave(long times);
 }
@@ -47,6 +45,5 @@ public sealed record ClassCondition : Condition
         ? new ClassCondition(torch.cat([Labels, c.Labels]))
         : throw new ArgumentException($"cannot join class labels with {other.GetType().Name}");
 
-    public override Condition To(Device device) => new ClassCondition(Labels.to(device));
     public override Condition RepeatInterleave(long times) => new ClassCondition(Labels.repeat_interleave(times));
 }

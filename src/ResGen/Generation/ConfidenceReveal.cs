@@ -20,7 +20,6 @@ public sealed class ConfidenceReveal
     {
         positions = (int)visible.shape[1];
         this.depth = depth;
-        Steps = steps;
         unknown = (depth - visible).sum(1).cpu().data<long>().ToArray();
         var todo = unknown.Where(u => u > 0).ToArray();
         if (todo.Length > 0 && steps > todo.Min())
@@ -28,7 +27,6 @@ public sealed class ConfidenceReveal
         schedules = unknown.Select(u => u == 0 ? new int[steps] : MaskSchedule.SamplingCounts(schedule, steps, (int)u)).ToArray();
     }
 
-    public int Steps { get; }
     /// <summary>True when every token of every example is already known.</summary>
     public bool Nothing => unknown.All(u => u == 0);
 

@@ -18,8 +18,6 @@ public abstract class GeneratorKind
 {
     /// <summary>Checkpoint kind and `--model` value, e.g. "resgen".</summary>
     public abstract string Name { get; }
-    /// <summary>One line for help texts and tables.</summary>
-    public abstract string Summary { get; }
     /// <summary>The config from a JSON file (null: the defaults) with key=value overrides.</summary>
     public abstract IGeneratorConfig LoadConfig(string? file, IReadOnlyList<string> overrides);
     /// <summary>The config saved with a checkpoint of this kind, with optional overrides.</summary>
@@ -32,11 +30,10 @@ public abstract class GeneratorKind
 }
 
 /// <summary>A generator kind with config type <typeparamref name="TConfig"/>.</summary>
-public sealed class GeneratorKind<TConfig>(string name, string summary, Func<TConfig, ResidualVectorQuantizer, IGenerator> build) : GeneratorKind
+public sealed class GeneratorKind<TConfig>(string name, Func<TConfig, ResidualVectorQuantizer, IGenerator> build) : GeneratorKind
     where TConfig : class, IGeneratorConfig, new()
 {
     public override string Name => name;
-    public override string Summary => summary;
 
     public override IGeneratorConfig LoadConfig(string? file, IReadOnlyList<string> overrides) => ConfigLoader.Load<TConfig>(file, overrides);
 
@@ -62,19 +59,15 @@ public sealed class GeneratorKind<TConfig>(string name, string summary, Func<TCo
 public static class GeneratorKinds
 {
     public static readonly GeneratorKind ResGen = new GeneratorKind<ResGenRunConfig>(ResGenModel.KindName,
-        "ResGen: depth-wise masking, one mixture over the summed embedding of the masked tokens per position (the paper)",
         (c, q) => new ResGenModel(c.BuildNetwork(), q));
 
     public static readonly GeneratorKind MaskGit = new GeneratorKind<MaskGitRunConfig>(MaskGitModel.KindName,
-        "token-wise masked model: ResGen's depth-wise masking and sampler, one softmax per masked token (the paper's ablation)",
         (c, q) => new MaskGitModel(new MaskGitNetwork(c.Model, c.Tokens), q));
 
     public static readonly GeneratorKind RqTransformer = new GeneratorKind<RqTransformerRunConfig>(RqTransformerModel.KindName,
-        "RQ-Transformer: autoregressive over positions, then over the D codes of each position (spatial + depth transformer, KV caches)",
         (c, q) => new RqTransformerModel(new RqTransformerNetwork(c.Model, c.Tokens), q));
 
     public static readonly GeneratorKind ArResGen = new GeneratorKind<ArResGenRunConfig>(ArResGenModel.KindName,
-        "AR-ResGen: autoregressive over positions (KV cache), one mixture over each position's summed embedding",
         (c, q) => new ArResGenModel(new ArResGenNetwork(c.Model, c.Tokens), q));
 
     /// <summary>Every kind, in the order tables list them.</summary>

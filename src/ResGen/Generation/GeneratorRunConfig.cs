@@ -26,5 +26,4 @@ public abstract record GeneratorRunConfig<TModel> : IGeneratorConfig where TMode
     }
 
     public IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash) => this with { Tokens = tokens, TokenizerHash = tokenizerHash };
-    public IGeneratorConfig WithSample(SamplerSettings sample) => this with { Sample = sample };
 }

@@ -21,6 +21,4 @@ public interface IGeneratorConfig : IValidatable
     int Classes { get; }
     /// <summary>A copy for the given tokens and tokenizer.</summary>
     IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash);
-    /// <summary>A copy with other default sampler settings.</summary>
-    IGeneratorConfig WithSample(SamplerSettings sample);
 }

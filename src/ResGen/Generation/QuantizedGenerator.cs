@@ -20,6 +20,17 @@ public static class LatentScaleBuffer
     /// <summary>A fresh buffer holding 1.</summary>
     public static Tensor Create() => torch.ones(1);
 
+    /// <summary>
+    /// Spread of the tokenizer's latents on a sample of token sequences [N, L, D]: the root mean square
+    /// over dimensions of the full embedding sums (the networks' input and output scale).
+    /// </summary>
+    public static float Measure(ResidualVectorQuantizer quantizer, Tensor indices)
+    {
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        return quantizer.Decode(indices).pow(2).mean().sqrt().item<float>();
+    }
+
     /// <summary>Writes a measured spread into the buffer; it must be positive and finite.</summary>
     public static void Set(Tensor buffer, float scale)
     {

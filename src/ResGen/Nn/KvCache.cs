@@ -61,9 +61,6 @@ public sealed class KvCache : IDisposable
         Length += n;
     }
 
-    /// <summary>Forgets every position (storage is kept).</summary>
-    public void Clear() => Length = 0;
-
     public void Dispose()
     {
         foreach (var t in keys) t?.Dispose();

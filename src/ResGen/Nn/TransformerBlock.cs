@@ -18,9 +18,9 @@ public sealed record AttentionContext(Tensor? Mask = null, KvCache? Cache = null
 /// <summary>
 /// Pre-norm transformer block conditioned by adaptive layer norm (adaLN-zero): a per-example
 /// condition vector sets the shift, scale and gate of the attention and MLP sub-layers; the gates
-/// start at zero so every block starts as the identity. Self-attention is bidirectional or causal
-/// (with an optional KV cache and key-padding mask); an optional cross-attention sub-layer reads a
-/// context sequence (its output projection starts at zero).
+/// start at zero so every block starts as the identity. Self-attention follows the mask it is given
+/// (causal, key padding) and appends to an optional KV cache; an optional cross-attention sub-layer
+/// reads a context sequence (its output projection starts at zero).
 /// </summary>
 public sealed class TransformerBlock : nn.Module
 {
@@ -31,11 +31,10 @@ public sealed class TransformerBlock : nn.Module
     readonly Dropout drop;
     readonly int heads;
 
-    public TransformerBlock(int width, int heads, float mlpRatio, float dropout, bool causal = false, bool crossAttention = false) : base("block")
+    public TransformerBlock(int width, int heads, float mlpRatio, float dropout, bool crossAttention = false) : base("block")
     {
         if (heads < 1 || width % heads != 0) throw new ArgumentException($"heads must divide width, got {heads} and {width}");
         this.heads = heads;
-        Causal = causal;
         int hidden = (int)Math.Round(width * mlpRatio);
         norm1 = Norms.Layer(width, affine: false);
         qkv = Linear(width, 3 * width);
@@ -56,9 +55,6 @@ public sealed class TransformerBlock : nn.Module
         using (torch.no_grad()) { ada.weight!.zero_(); ada.bias!.zero_(); }
         RegisterComponents();
     }
-
-    /// <summary>Whether self-attention is causal (set at construction; the mask itself comes with the context).</summary>
-    public bool Causal { get; }
 
     /// <param name="x">Tokens [B, L, W] (with a cache: only the new positions).</param>
     /// <param name="cond">Condition [B, W] (already passed through SiLU).</param>

@@ -21,7 +21,7 @@ public sealed class TransformerStack : nn.Module
         if (layers < 1) throw new ArgumentException($"layers must be at least 1, got {layers}");
         Causal = causal;
         blocks = new ModuleList<TransformerBlock>();
-        for (int i = 0; i < layers; i++) blocks.Add(new TransformerBlock(width, heads, mlpRatio, dropout, causal, crossAttention));
+        for (int i = 0; i < layers; i++) blocks.Add(new TransformerBlock(width, heads, mlpRatio, dropout, crossAttention));
         norm_out = Norms.Layer(width, affine: false);
         ada_out = Linear(width, 2 * width);
         using (torch.no_grad()) { ada_out.weight!.zero_(); ada_out.bias!.zero_(); }
@@ -29,7 +29,6 @@ public sealed class TransformerStack : nn.Module
     }
 
     public bool Causal { get; }
-    public int Layers => blocks.Count;
 
     /// <summary>A KV cache for this stack (causal stacks only), <paramref name="capacity"/> positions.</summary>
     public KvCache NewCache(long capacity)

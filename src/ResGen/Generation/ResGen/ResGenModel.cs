@@ -38,15 +38,4 @@ public sealed class ResGenModel(ResGenNetwork network, ResidualVectorQuantizer q
     protected override SampleResult RunSampler(SampleRequest request, Generator generator)
         => new ResGenSampler((x, k, v, c) => Network.forward(x, k, v, c), Quantizer, Layout.Positions).Sample(request, generator);
 
-    /// <summary>
-    /// Spread of the tokenizer's latents on a sample of token grids: the root mean square over
-    /// dimensions of the full embedding sums (the network's input/output scale).
-    /// </summary>
-    public static float MeasureLatentScale(ResidualVectorQuantizer quantizer, Tensor indices)
-    {
-        using var _ = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var full = quantizer.Decode(indices);
-        return full.pow(2).mean().sqrt().item<float>();
-    }
 }

@@ -46,8 +46,6 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
 
     public void SetLatentScale(float scale) => LatentScaleBuffer.Set(latent_scale, scale);
 
-    public float LatentScale => latent_scale.cpu().item<float>();
-
     /// <summary>The network as a sampler calls it (see <see cref="MixtureNetwork"/>); in training mode labels may be dropped.</summary>
     public MixtureParams forward(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition, Generator? generator = null)
     {
