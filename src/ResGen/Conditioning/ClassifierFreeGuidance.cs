@@ -41,6 +41,17 @@ public static class ClassifierFreeGuidance
         return w == 0 ? cond : cond.Guide(both.Rows(b, b), w);
     }
 
+    /// <summary>
+    /// The condition encoded once for a whole sampling run: alone (copies = 1), and — when guided —
+    /// followed by its null form (copies = 2), in the order <see cref="Run{T}"/> uses.
+    /// </summary>
+    public static (Tensor Single, Tensor Doubled) EncodeOnce(Func<Condition, Tensor> encode, Condition condition, bool guided)
+    {
+        using var _ = torch.no_grad();
+        var single = encode(condition);
+        return (single, guided ? encode(condition.Concat(condition.Null())) : single);
+    }
+
     /// <summary>The batch repeated <paramref name="copies"/> times along dimension 0 (1: unchanged).</summary>
     public static Tensor Repeat(Tensor x, int copies) => copies == 1 ? x : torch.cat(Enumerable.Repeat(x, copies).ToArray());
 

@@ -55,6 +55,18 @@ public sealed class ShiftedInput : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>
+    /// What a sampler feeds for position <paramref name="i"/> of <paramref name="indices"/> [B, L, D]: with a
+    /// KV cache only the summed embedding of position i−1 ([B, 1, d_z]; zeros at i = 0, replaced by the
+    /// start vector), without one those of every position up to i ([B, i+1, d_z]).
+    /// </summary>
+    public static Tensor PreviousSums(ResidualVectorQuantizer quantizer, Tensor indices, int i, bool cached)
+    {
+        var zeros = torch.zeros(indices.shape[0], 1, quantizer.CodeDim, device: indices.device);
+        if (i == 0) return zeros;
+        return cached ? quantizer.Decode(indices.narrow(1, i - 1, 1)) : torch.cat([zeros, quantizer.Decode(indices.narrow(1, 0, i))], 1);
+    }
+
     public Tensor forward(Tensor previousSums, long first)
     {
         long n = previousSums.shape[1];

@@ -56,14 +56,7 @@ public sealed class Requantizer : IDisposable
         var inv = variance is null ? null : 0.5f / variance.reshape(-1, 1).to(ScalarType.Float32);
         var cols = new Tensor[depth];
         var logps = new Tensor[depth];
-        // depths below every start are kept as they are: no distances to compute (one host read per call)
-        int first = s.numel() == 0 ? depth : (int)Math.Min(depth, s.min().item<long>());
-        for (int j = 0; j < first; j++)
-        {
-            cols[j] = idx[.., j];
-            if (inv is not null) logps[j] = torch.zeros(idx.shape[0], device: idx.device);
-        }
-        for (int j = first; j < depth; j++)
+        for (int j = 0; j < depth; j++)
         {
             var redo = s <= j;
             var book = quantizer.Codebooks[j];

@@ -25,15 +25,9 @@ public sealed class ArResGenSampler(IArMixtureNetwork network, ResidualVectorQua
         var device = cond.Device;
         var (idx, knownDepth, valid) = request.Start(l, depth);
         bool guided = settings.Guidance > 0;
-        Tensor encoded1, encoded2;
-        using (torch.no_grad())
-        {
-            encoded1 = network.Encode(cond);
-            encoded2 = guided ? network.Encode(cond.Concat(cond.Null())) : encoded1;
-        }
+        var (encoded1, encoded2) = ClassifierFreeGuidance.EncodeOnce(c => network.Encode(c), cond, guided);
         using var cache = useCache ? network.NewCache(l) : null;
         using var requantizer = new Requantizer(quantizer);
-        var zeros = torch.zeros(b, 1, quantizer.CodeDim, device: device);
         int passes = 0;
         for (int i = 0; i < l; i++)
         {
@@ -41,9 +35,7 @@ public sealed class ArResGenSampler(IArMixtureNetwork network, ResidualVectorQua
             MixtureParams p;
             using (torch.no_grad())
             {
-                var prev = useCache
-                    ? (i == 0 ? zeros : quantizer.Decode(idx.narrow(1, i - 1, 1)))
-                    : torch.cat([zeros, quantizer.Decode(idx.narrow(1, 0, i))], 1);
+                var prev = ShiftedInput.PreviousSums(quantizer, idx, i, useCache);
                 p = ClassifierFreeGuidance.Run((c, n) =>
                     {
                         var all = network.Step(ClassifierFreeGuidance.Repeat(prev, n), useCache ? i : 0, n == 1 ? encoded1 : encoded2, cache);
@@ -54,7 +46,7 @@ public sealed class ArResGenSampler(IArMixtureNetwork network, ResidualVectorQua
             var draw = ComponentDraw.Draw(p, settings.TopP, settings.DrawScale, generator);       // [B, 1, ..]
             var current = idx.narrow(1, i, 1);                                                  // [B, 1, D]
             var startDepth = knownDepth.narrow(1, i, 1);
-            var target = draw.Vector - quantizer.EmbedPrefix(current, startDepth);
+            var target = request.Known is null ? draw.Vector : draw.Vector - quantizer.EmbedPrefix(current, startDepth);
             var (requantized, _) = requantizer.Requantize(current, startDepth, target);
             idx.narrow(1, i, 1).copy_(requantized);
         }

@@ -25,14 +25,9 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
         var (idx, knownDepths, valid) = request.Start(l, depth);
         var knownDepth = knownDepths.cpu().data<long>().ToArray();
         bool guided = settings.Guidance > 0;
-        Tensor encoded1, encoded2;
-        using (torch.no_grad())
-        {
-            encoded1 = network.Encode(cond);
-            encoded2 = guided ? network.Encode(cond.Concat(cond.Null())) : encoded1;
-        }
+        var (encoded1, encoded2) = ClassifierFreeGuidance.EncodeOnce(c => network.Encode(c), cond, guided);
         using var spatialCache = useCache ? network.NewSpatialCache(l) : null;
-        var zeros = torch.zeros(b, 1, quantizer.CodeDim, device: device);
+        var zeroRow = torch.zeros(b, 1, quantizer.CodeDim, device: device);
         int passes = 0, calls = 0;
         for (int i = 0; i < l; i++)
         {
@@ -42,9 +37,7 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
             Tensor context;
             using (torch.no_grad())
             {
-                var prev = useCache
-                    ? (i == 0 ? zeros : quantizer.Decode(idx.narrow(1, i - 1, 1)))
-                    : torch.cat([zeros, quantizer.Decode(idx.narrow(1, 0, i))], 1);
+                var prev = ShiftedInput.PreviousSums(quantizer, idx, i, useCache);
                 var h = network.Spatial(ClassifierFreeGuidance.Repeat(prev, copies), useCache ? i : 0, copies == 1 ? encoded1 : encoded2, spatialCache);
                 context = h.narrow(1, h.shape[1] - 1, 1).squeeze(1);                               // [copies·B, W]
                 passes += copies;
@@ -54,6 +47,7 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
             if (firstUnknown >= depth) continue;
             using var depthCache = useCache ? network.NewDepthCache() : null;
             var vectors = torch.zeros(b, depth, quantizer.CodeDim, device: device);            // code vectors chosen so far
+            var chosen = torch.zeros(b, quantizer.CodeDim, device: device);                     // their running sum
             var startDepth = torch.tensor(Enumerable.Range(0, (int)b).Select(e => knownDepth[e * l + i]).ToArray(), device: device);
             var position = idx.narrow(1, i, 1).squeeze(1);                                     // [B, D] (a view)
             for (int d = 0; d < depth; d++)
@@ -61,9 +55,9 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
                 TokenLogits logits;
                 using (torch.no_grad())
                 {
-                    // cumulative sums of the codes before each slot (slot 0's row is ignored)
-                    var cum = torch.cat([torch.zeros(b, 1, quantizer.CodeDim, device: device), vectors.narrow(1, 0, depth - 1).cumsum(1)], 1);
-                    var slotInput = useCache ? cum.narrow(1, d, 1) : cum.narrow(1, 0, d + 1);
+                    // the cumulative sum of the codes before the slot (slot 0's row is ignored); without
+                    // the cache, those of every slot up to d
+                    var slotInput = useCache ? chosen.unsqueeze(1) : torch.cat([zeroRow, vectors.narrow(1, 0, d).cumsum(1)], 1);
                     logits = ClassifierFreeGuidance.Run((c, n) =>
                         {
                             var all = network.Depth(context, ClassifierFreeGuidance.Repeat(slotInput, n), useCache ? d : 0, n == 1 ? encoded1 : encoded2, depthCache);
@@ -75,7 +69,9 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
                 var keep = startDepth > d;
                 var code = torch.where(keep, position.select(1, d), drawn);
                 position.select(1, d).copy_(code);
-                vectors.select(1, d).copy_(quantizer.Codebooks[d].index_select(0, code));
+                var vector = quantizer.Codebooks[d].index_select(0, code);
+                vectors.select(1, d).copy_(vector);
+                chosen.add_(vector);
             }
         }
         if (valid is not null) idx = idx * valid.unsqueeze(-1).to(ScalarType.Int64);
