@@ -65,7 +65,8 @@ public static class BenchCommand
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var paths = pr.GetValue(models) is { } list ? ParseList(list, s => s) : FindBenchModels();
             var toks = ParseList(pr.GetValue(tokenizers)!, s => s).Where(t => File.Exists(t + ".json") || File.Exists(t)).ToList();
-            var byHash = toks.GroupBy(t => TokenizerCheckpoint.Load(t).Hash).ToDictionary(g => g.Key, g => g.First());
+            // each tokenizer is loaded once and shared by every generator trained on it
+            var byHash = toks.Select(t => TokenizerCheckpoint.Load(t, dev)).GroupBy(t => t.Hash).ToDictionary(g => g.Key, g => g.First().Tokenizer);
             var loaded = new List<ImageSampling>();
             foreach (var p in paths)
             {
@@ -73,7 +74,7 @@ public static class BenchCommand
                 var hash = kind.ReadConfig(p).TokenizerHash;
                 if (!byHash.TryGetValue(hash, out var tok))
                     throw new UserErrorException($"no tokenizer given for '{p}' (trained on tokenizer config {hash}); pass it with --tokenizers.");
-                var sampling = ImageSampling.Load(p, tok, dev);
+                var sampling = ImageSampling.Load(p, tok, hash, dev);
                 int tokens = sampling.Generator.Layout.Positions * sampling.Generator.Layout.Depth;
                 if (sampling.Generator.Stepwise && steps.Max() > tokens)
                     throw new UserErrorException($"--step-list goes up to {steps.Max()} steps, but '{p}' generates only {tokens} tokens per sample.");

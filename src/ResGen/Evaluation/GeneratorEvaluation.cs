@@ -9,10 +9,11 @@ namespace ResGen.Evaluation;
 /// <summary>Quality and cost of one sampling setting.</summary>
 /// <param name="Quality">Class accuracy and Fréchet distance of the samples.</param>
 /// <param name="Floor">The real-data floor at the same N.</param>
+/// <param name="Calls">Sequential network calls per sample.</param>
 /// <param name="Passes">Network passes per sample.</param>
 /// <param name="SecondsPerSample">Wall-clock time per sample while sampling in batches (decoding included).</param>
 /// <param name="Images">The first min(n, 10) samples of every class (for a grid), CPU.</param>
-public sealed record GeneratorMeasurement(SampleQualityReport Quality, double Floor, int Passes, double SecondsPerSample, Tensor Images);
+public sealed record GeneratorMeasurement(SampleQualityReport Quality, double Floor, int Calls, int Passes, double SecondsPerSample, Tensor Images);
 
 /// <summary>
 /// How good and how costly a generator's samples are: quality (class accuracy, Fréchet distance in
@@ -29,7 +30,7 @@ public static class GeneratorEvaluation
         int classes = sampling.Classes;
         var labels = Enumerable.Range(0, classes).SelectMany(c => Enumerable.Repeat((long)c, perClass)).ToArray();
         var sw = Stopwatch.StartNew();
-        var (images, passes) = sampling.GenerateAll(labels, settings, seed, batchSize, progress);
+        var (images, calls, passes) = sampling.GenerateAll(labels, settings, seed, batchSize, progress);
         double perSample = sw.Elapsed.TotalSeconds / labels.Length;
         var quality = SampleQuality.Evaluate(classifier, images, torch.tensor(labels), reference, device: sampling.Device);
         double floor = SampleQuality.RealDataFloor(classifier, train, labels.Length, reference, seed, sampling.Device);
@@ -37,7 +38,7 @@ public static class GeneratorEvaluation
         var pick = Enumerable.Range(0, classes).SelectMany(c => Enumerable.Range(c * perClass, cols)).Select(i => (long)i).ToArray();
         var grid = images.index_select(0, torch.tensor(pick));
         images.Dispose();
-        return new GeneratorMeasurement(quality, floor, passes, perSample, grid);
+        return new GeneratorMeasurement(quality, floor, calls, passes, perSample, grid);
     }
 
     /// <summary>
@@ -45,22 +46,8 @@ public static class GeneratorEvaluation
     /// decoding included, over <paramref name="repeats"/> timed runs after one warm-up run.
     /// </summary>
     public static double SecondsPerSample(ImageSampling sampling, SamplerSettings settings, int batch, int repeats)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
-        var times = new List<double>();
-        var labels = Enumerable.Range(0, batch).Select(i => (long)(i % sampling.Classes)).ToArray();
-        for (int r = 0; r <= repeats; r++)
-        {
-            using var scope = torch.NewDisposeScope();
-            using var gen = new Generator((ulong)r, sampling.Device);
-            var sw = Stopwatch.StartNew();
-            var res = sampling.SampleTokens(labels, settings, gen);
-            sampling.Tokenizer.Decode(res.Indices).cpu();
-            if (sampling.Device.type == DeviceType.CUDA) torch.cuda.synchronize();
-            if (r > 0 || repeats == 0) times.Add(sw.Elapsed.TotalSeconds / batch);   // the first run warms up
-        }
-        return Median(times);
-    }
+        => Timed(batch, repeats, sampling.Device, sampling.Classes, (labels, gen) =>
+            sampling.Tokenizer.Decode(sampling.SampleTokens(labels, settings, gen).Indices).cpu());
 
     /// <summary>
     /// Median wall-clock seconds per sample of token sampling alone (no decoding) at <paramref name="batch"/>,
@@ -68,6 +55,15 @@ public static class GeneratorEvaluation
     /// </summary>
     public static double SecondsPerSampleTokens(IGenerator generator, SamplerSettings settings, int classes, int batch, int repeats, Device device,
         Action<SampleResult>? seen = null)
+        => Timed(batch, repeats, device, classes, (labels, gen) =>
+        {
+            var res = generator.Sample(new SampleRequest(Conditioning.ClassCondition.Of(labels, device), settings), gen);
+            res.Indices.cpu();
+            seen?.Invoke(res);
+        });
+
+    /// <summary>Median seconds per sample of <paramref name="run"/> on <paramref name="batch"/> labels (cycling over the classes); the first run warms up.</summary>
+    static double Timed(int batch, int repeats, Device device, int classes, Action<long[], Generator> run)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         var times = new List<double>();
@@ -76,12 +72,10 @@ public static class GeneratorEvaluation
         {
             using var scope = torch.NewDisposeScope();
             using var gen = new Generator((ulong)r, device);
-            var request = new SampleRequest(Conditioning.ClassCondition.Of(labels, device), settings);
             var sw = Stopwatch.StartNew();
-            var res = generator.Sample(request, gen);
-            res.Indices.cpu();
+            run(labels, gen);
+            if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
             if (r > 0 || repeats == 0) times.Add(sw.Elapsed.TotalSeconds / batch);
-            seen?.Invoke(res);
         }
         return Median(times);
     }

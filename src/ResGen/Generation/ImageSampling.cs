@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 
 namespace ResGen.Generation;
 
-/// <summary>A batch of generated images: labels, images [n, C, H, W] in [-1, 1] on the CPU, and the network passes each cost.</summary>
-public sealed record ImageBatch(int Start, long[] Labels, Tensor Images, int NetworkPasses) : IDisposable
+/// <summary>A batch of generated images: labels, images [n, C, H, W] in [-1, 1] on the CPU, and the network calls and passes each cost.</summary>
+public sealed record ImageBatch(int Start, long[] Labels, Tensor Images, int NetworkCalls, int NetworkPasses) : IDisposable
 {
     public void Dispose() => Images.Dispose();
 }
@@ -30,8 +30,14 @@ public sealed class ImageSampling
     public static ImageSampling Load(string generatorCheckpoint, string tokenizerCheckpoint, Device device)
     {
         var (tok, _, hash) = TokenizerCheckpoint.Load(tokenizerCheckpoint, device);
-        var (gen, cfg) = GeneratorKinds.Load(generatorCheckpoint, tok.Quantizer, hash, device);
-        return new ImageSampling(tok, gen, cfg, device);
+        return Load(generatorCheckpoint, tok, hash, device);
+    }
+
+    /// <summary>A generator checkpoint of any kind on an already loaded tokenizer (whose config hash it must have been trained on).</summary>
+    public static ImageSampling Load(string generatorCheckpoint, ImageTokenizer tokenizer, string tokenizerHash, Device device)
+    {
+        var (gen, cfg) = GeneratorKinds.Load(generatorCheckpoint, tokenizer.Quantizer, tokenizerHash, device);
+        return new ImageSampling(tokenizer, gen, cfg, device);
     }
 
     public ImageTokenizer Tokenizer { get; }
@@ -65,31 +71,31 @@ public sealed class ImageSampling
         {
             var part = labels[s..Math.Min(labels.Length, s + batchSize)];
             Tensor images;
-            int passes;
+            int calls, passes;
             using (var scope = torch.NewDisposeScope())
             {
                 var r = SampleTokens(part, settings, gen);
-                passes = r.NetworkPasses;
+                (calls, passes) = (r.NetworkCalls, r.NetworkPasses);
                 images = Tokenizer.Decode(r.Indices).clamp(-1, 1).cpu().DetachFromDisposeScope();
             }
-            yield return new ImageBatch(s, part, images, passes);
+            yield return new ImageBatch(s, part, images, calls, passes);
         }
     }
 
-    /// <summary>All images for the labels in one tensor [N, C, H, W] (CPU), and the network passes per sample.</summary>
-    public (Tensor Images, int Passes) GenerateAll(long[] labels, SamplerSettings settings, long seed, int batchSize, IProgress<double>? progress = null)
+    /// <summary>All images for the labels in one tensor [N, C, H, W] (CPU), and the network calls and passes per sample.</summary>
+    public (Tensor Images, int Calls, int Passes) GenerateAll(long[] labels, SamplerSettings settings, long seed, int batchSize, IProgress<double>? progress = null)
     {
         var parts = new List<Tensor>();
-        int passes = 0;
+        int calls = 0, passes = 0;
         foreach (var b in Generate(labels, settings, seed, batchSize))
         {
             parts.Add(b.Images);
-            passes = b.NetworkPasses;
+            (calls, passes) = (b.NetworkCalls, b.NetworkPasses);
             progress?.Report(b.Start + b.Labels.Length);
         }
         var all = torch.cat(parts);
         foreach (var p in parts) p.Dispose();
-        return (all, passes);
+        return (all, calls, passes);
     }
 
     /// <summary>Images decoded from the visible tokens of every intermediate step: [steps, n, C, H, W] (CPU).</summary>
