@@ -44,7 +44,7 @@ public static class ClassifierCommands
             torch.manual_seed(cfg.Train.Seed);
             var clf = cfg.Build();
             clf.to(dev);
-            Console.WriteLine($"classifier: {Describe(cfg)}; {TokenizerCommands.CountParameters(clf):N0} parameters; {train.Count} training images; device {dev}");
+            Console.WriteLine($"classifier: {Describe(cfg)}; {Nn.ModuleSize.Parameters(clf):N0} parameters; {train.Count} training images; device {dev}");
             var eval = ConsoleProgress.RunTraining("classifier", cfg.Train.Steps, (progress, log) =>
                 ClassifierTraining.Run(cfg, clf, train, test, outDir, isResume, dev, log, progress));
             Reports.FinishTraining(outDir, eval, "classifier training", ["loss"], "cross-entropy", logY: true);

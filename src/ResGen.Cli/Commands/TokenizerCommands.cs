@@ -62,7 +62,7 @@ public static class TokenizerCommands
             torch.manual_seed(cfg.Train.Seed);
             var tok = cfg.Build();
             tok.to(dev);
-            Console.WriteLine($"tokenizer: {Describe(cfg)}; {CountParameters(tok):N0} parameters; {train.Count} training images; device {dev}");
+            Console.WriteLine($"tokenizer: {Describe(cfg)}; {Nn.ModuleSize.Parameters(tok):N0} parameters; {train.Count} training images; device {dev}");
             var eval = ConsoleProgress.RunTraining("tokenizer", cfg.Train.Steps, (progress, log) =>
                 TokenizerTraining.Run(cfg, tok, train, test, outDir, isResume, dev, log, progress));
             Reports.FinishTraining(outDir, eval, "tokenizer training", ["rec", "commit"], "loss", logY: true);
@@ -168,5 +168,4 @@ public static class TokenizerCommands
     internal static string Describe(TokenizerConfig c) => string.Create(CultureInfo.InvariantCulture,
         $"{c.Model.ImageSize}px ×{c.Model.Channels} → {c.Model.GridSize}×{c.Model.GridSize} grid, D = {c.Rvq.Depth}, K = {c.Rvq.CodebookSize}, d_z = {c.Rvq.CodeDim}");
 
-    internal static long CountParameters(nn.Module m) => m.parameters().Sum(p => p.numel());
 }

@@ -68,7 +68,7 @@ public static class TrainCommand
             }
             generator.Module.to(dev);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{kind.Name}: {TokenizerCommands.CountParameters(generator.Module):N0} parameters; {train.Count} sequences of {train.Length}×{train.Depth}{scale}; device {dev}"));
+                $"{kind.Name}: {Nn.ModuleSize.Parameters(generator.Module):N0} parameters; {train.Count} sequences of {train.Length}×{train.Depth}{scale}; device {dev}"));
             var eval = ConsoleProgress.RunTraining(kind.Name, cfg.Train.Steps, (progress, log) =>
                 kind.Train(cfg, generator, train, val, outDir, isResume, dev, log, progress));
             Reports.FinishTraining(outDir, eval, $"{kind.Name} training", ["loss", "nll", "val_nll"], "loss (model units)");

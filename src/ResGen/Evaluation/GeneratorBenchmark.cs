@@ -70,7 +70,7 @@ public sealed class GeneratorBenchmark(FashionClassifier classifier, FeatureStat
                 q.Images.Dispose();
                 double t1 = GeneratorEvaluation.SecondsPerSample(s, ss, 1, settings.Batch1Repeats);
                 double tN = GeneratorEvaluation.SecondsPerSample(s, ss, settings.BatchSize, 1);
-                var row = new BenchmarkRow(labels[m], s.Generator.Kind, s.Tokenizer.Depth, CountParameters(s.Generator.Module), trainSteps[m], s.Config.Train.BatchSize,
+                var row = new BenchmarkRow(labels[m], s.Generator.Kind, s.Tokenizer.Depth, Nn.ModuleSize.Parameters(s.Generator.Module), trainSteps[m], s.Config.Train.BatchSize,
                     ss.ToString(), masked ? steps : null,
                     q.Calls, q.Passes, q.Quality.Samples, q.Quality.ClassAccuracy, q.Quality.Fd, q.Floor, ceiling.Fd, ceiling.Accuracy,
                     t1 * 1000, tN * 1000, settings.BatchSize, largest);
@@ -181,7 +181,6 @@ public sealed class GeneratorBenchmark(FashionClassifier classifier, FeatureStat
     static string FormatRow(BenchmarkRow r) => string.Create(CultureInfo.InvariantCulture,
         $"{r.Model}: steps {(r.Steps?.ToString(CultureInfo.InvariantCulture) ?? "-")} | calls {r.NetworkCalls} | passes {r.NetworkPasses} | accuracy {r.ClassAccuracy * 100:0.0}% | FD {r.Fd:0.###} (floor {r.FdRealFloor:0.###}, reconstructions {r.FdReconstruction:0.###}) | {r.MsPerSampleBatch1:0.0} ms/sample at batch 1, {r.MsPerSampleBatchN:0.0} at batch {r.BatchN}");
 
-    static long CountParameters(nn.Module m) => m.parameters().Sum(p => p.numel());
 
     static string Machine()
     {
