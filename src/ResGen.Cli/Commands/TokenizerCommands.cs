@@ -164,8 +164,6 @@ public static class TokenizerCommands
         ImageGrid.Save(torch.cat(rows).cpu(), path, n, scale: 3, rowLabels: labels);
     }
 
-
     internal static string Describe(TokenizerConfig c) => string.Create(CultureInfo.InvariantCulture,
         $"{c.Model.ImageSize}px ×{c.Model.Channels} → {c.Model.GridSize}×{c.Model.GridSize} grid, D = {c.Rvq.Depth}, K = {c.Rvq.CodebookSize}, d_z = {c.Rvq.CodeDim}");
-
 }
