@@ -61,7 +61,7 @@ public static class BenchCommand
             var steps = ParseList(pr.GetValue(stepList)!, s => int.Parse(s, CultureInfo.InvariantCulture));
             if (steps.Count == 0 || steps.Any(t => t < 1)) throw new UserErrorException($"--step-list takes step counts of at least 1, got '{pr.GetValue(stepList)}'.");
             string dir = pr.GetValue(outDir)!;
-            Directory.CreateDirectory(dir);
+            OutputFolder.Prepare(dir);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var paths = pr.GetValue(models) is { } list ? ParseList(list, s => s) : FindBenchModels();
             var toks = ParseList(pr.GetValue(tokenizers)!, s => s).Where(t => File.Exists(t + ".json") || File.Exists(t)).ToList();
@@ -134,6 +134,8 @@ public static class BenchCommand
         g.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            string dir = pr.GetValue(outDir)!;
+            OutputFolder.Prepare(dir);
             var loaded = g.Load(pr);
             if (!loaded.Sampling.Generator.Stepwise)
                 throw new UserErrorException($"a {loaded.Kind} generator has no sampling steps to sweep; bench sampling takes a masked model (resgen, maskgit). Compare models with: resgen bench models.");
@@ -165,8 +167,6 @@ public static class BenchCommand
                 plot.Add(w == 0 ? "unguided" : $"guidance {w:0.##}", xs, ys);
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"real-data floor (FD of {n * FashionMnist.ClassCount} training images): {floor:0.###}"));
-            string dir = pr.GetValue(outDir)!;
-            Directory.CreateDirectory(dir);
             plot.Save(Path.Combine(dir, "quality_vs_time.png"));
             Reports.WriteJson(Path.Combine(dir, "sampling.json"), new { settings = loaded.Settings.ToString(), samples_per_setting = n * FashionMnist.ClassCount, fd_real_floor = floor, rows });
             Console.WriteLine($"wrote {dir}/sampling.json and {dir}/quality_vs_time.png");
@@ -200,7 +200,7 @@ public static class BenchCommand
             var chosen = ParseList(pr.GetValue(kinds)!, GeneratorKinds.Find);
             if (chosen.Count == 0) throw new UserErrorException("--models names no generator kind.");
             string dir = pr.GetValue(outDir)!;
-            Directory.CreateDirectory(dir);
+            OutputFolder.Prepare(dir);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             Console.WriteLine($"untrained networks (time does not depend on the weights); {n} samples per batch; device {dev}, {torch.get_num_threads()} threads");
             Console.WriteLine("model            depth  tokens  steps  calls  passes  ms/sample b1  ms/sample b" + n + "  b1 vs first");
@@ -243,6 +243,8 @@ public static class BenchCommand
             { rounds, batch, config, set, device, threads, outDir };
         cmd.SetAction(pr =>
         {
+            string dir = pr.GetValue(outDir)!;
+            OutputFolder.Prepare(dir);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var run = Config.ConfigLoader.Load<ResGenRunConfig>(pr.GetValue(config), pr.GetValue(set) ?? []);
             int b = pr.GetValue(batch);
@@ -281,8 +283,6 @@ public static class BenchCommand
                 $"ResGen width {run.Model.Width}, {run.Model.Layers} layers, {flat.Parameters.Slots.Count} parameter tensors; batch {b}; device {dev}, {torch.get_num_threads()} threads; {f.Count} rounds of 3 steps"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"training step: flat AdamW {GeneratorEvaluation.Median(f):0.0} ms, stock AdamW {GeneratorEvaluation.Median(s):0.0} ms, stock/flat {GeneratorEvaluation.Median(ratios):0.00}× (median of per-round ratios)"));
-            string dir = pr.GetValue(outDir)!;
-            Directory.CreateDirectory(dir);
             Reports.WriteJson(Path.Combine(dir, "optimizer.json"), new { batch = b, flat_ms = GeneratorEvaluation.Median(f), stock_ms = GeneratorEvaluation.Median(s), ratio = GeneratorEvaluation.Median(ratios) });
             return 0;
         });

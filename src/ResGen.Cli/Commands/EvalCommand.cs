@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ResGen.Data;
+using ResGen.IO;
 using ResGen.Evaluation;
 using ResGen.Generation;
 using ResGen.Imaging;
@@ -32,6 +33,8 @@ public static class EvalCommand
         g.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            string dir = pr.GetValue(outDir)!;
+            OutputFolder.Prepare(dir);
             int n = pr.GetValue(count);
             if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
             long budgetBytes = MemoryProbe.ParseSize(pr.GetValue(budget)!);
@@ -82,8 +85,6 @@ public static class EvalCommand
                         : $"largest batch within {pr.GetValue(budget)}: not measurable here, the peak did not grow with the batch ({peaks})");
                 }
             }
-            string dir = pr.GetValue(outDir)!;
-            Directory.CreateDirectory(dir);
             Reports.WriteJson(Path.Combine(dir, "report.json"), report);
             ImageGrid.Save(result.Images, Path.Combine(dir, "samples.png"), columns: Math.Min(n, 10), scale: 2);
             Console.WriteLine($"wrote {dir}/report.json and {dir}/samples.png");

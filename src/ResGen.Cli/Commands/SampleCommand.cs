@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ResGen.Data;
+using ResGen.IO;
 using ResGen.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ public static class SampleCommand
             if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
             var classes = GeneratorOptions.ParseClasses(pr.GetValue(cls), FashionMnist.ClassCount);
             string dir = pr.GetValue(outDir)!;
-            Directory.CreateDirectory(dir);
+            OutputFolder.Prepare(dir);
             var loaded = g.Load(pr);
             if (pr.GetValue(dump) && !loaded.Sampling.Generator.Stepwise)
                 throw new UserErrorException($"a {loaded.Kind} generator samples position by position, without steps to draw; --dump-steps needs a masked model (resgen, maskgit).");

@@ -4,6 +4,7 @@ using System.Text.Json;
 using ResGen.Config;
 using ResGen.Data;
 using ResGen.Generation;
+using ResGen.IO;
 using ResGen.Tokens;
 using TorchSharp;
 
@@ -37,6 +38,7 @@ public static class TrainCommand
             string? outOption = pr.GetValue(output);
             var kind = ChooseKind(pr.GetValue(model), isResume ? Path.Combine(outOption ?? $"runs/{pr.GetValue(model) ?? GeneratorKinds.ResGen.Name}", "last") : null);
             string outDir = outOption ?? $"runs/{kind.Name}";
+            OutputFolder.Prepare(outDir);
             string last = Path.Combine(outDir, "last");
             if (!isResume && File.Exists(last + ".json"))
                 throw new UserErrorException($"'{outDir}' already holds a training run; continue it with --resume or pick another --out.");

@@ -129,6 +129,19 @@ public sealed class EndToEndTests
         Assert.Equal(CliApp.UserError, noCheckpoint.Code);
         Assert.Contains("does not exist", noCheckpoint.Err);
 
+        using (var dir = new TempDirectory())
+        {
+            // an output location that cannot be written is refused before any work
+            string aFile = dir.File("not-a-folder");
+            File.WriteAllText(aFile, "");
+            foreach (var args in new[] { new[] { "sample", "--out-dir", aFile }, ["bench", "depth", "--out-dir", aFile], ["train", "--out", aFile] })
+            {
+                var unwritable = Run(args);
+                Assert.Equal(CliApp.UserError, unwritable.Code);
+                Assert.Contains("cannot write output", unwritable.Err);
+            }
+        }
+
         var badDevice = Run("tokenizer", "eval", "--device", "tpu");
         Assert.Equal(CliApp.UserError, badDevice.Code);
 
