@@ -42,6 +42,9 @@ public static class TrainCommand
             string last = Path.Combine(outDir, "last");
             if (!isResume && File.Exists(last + ".json"))
                 throw new UserErrorException($"'{outDir}' already holds a training run; continue it with --resume or pick another --out.");
+            var sets = pr.GetValue(set) ?? [];
+            string? file = pr.GetValue(config);
+            var cfg = file is null && isResume && File.Exists(last + ".json") ? kind.ReadConfig(last, sets) : kind.LoadConfig(file, sets);
             var (tok, _, tokHash) = TokenizerCheckpoint.Load(pr.GetValue(tokenizer)!, dev);
             var train = ReadCache(pr.GetValue(tokens)!);
             CheckCacheMatchesTokenizer(train, tokHash, pr.GetValue(tokens)!);
@@ -49,9 +52,6 @@ public static class TrainCommand
             var val = valPath is null ? null : ReadCache(valPath);
             if (val is not null) CheckCacheMatchesTokenizer(val, tokHash, valPath!);
 
-            var sets = pr.GetValue(set) ?? [];
-            string? file = pr.GetValue(config);
-            var cfg = file is null && isResume && File.Exists(last + ".json") ? kind.ReadConfig(last, sets) : kind.LoadConfig(file, sets);
             cfg = cfg.WithTokens(GeneratorTraining.LayoutOf(train, tok.CodeDim), tokHash);
             torch.manual_seed(cfg.Train.Seed);
             var generator = kind.Build(cfg, tok.Quantizer);
@@ -72,7 +72,7 @@ public static class TrainCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{kind.Name}: {Nn.ModuleSize.Parameters(generator.Module):N0} parameters; {train.Count} sequences of {train.Length}×{train.Depth}{scale}; device {dev}"));
             var eval = ConsoleProgress.RunTraining(kind.Name, cfg.Train.Steps, (progress, log) =>
-                kind.Train(cfg, generator, train, val, outDir, isResume, dev, log, progress));
+                kind.Train(cfg, generator, train, val, outDir, isResume, dev, log, progress, GracefulStop.Token));
             Reports.FinishTraining(outDir, eval, $"{kind.Name} training", ["loss", "nll", "val_nll"], "loss (model units)");
             return 0;
         });

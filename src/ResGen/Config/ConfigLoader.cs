@@ -25,7 +25,7 @@ public static class ConfigLoader
         ArgumentNullException.ThrowIfNull(overrides);
         if (path is null)
         {
-            return Resolve<T>(null, "defaults", overrides);
+            return Resolve<T>(null, "defaults", overrides, allowDerived: false);
         }
 
         if (!File.Exists(path))
@@ -33,7 +33,7 @@ public static class ConfigLoader
             throw new UserErrorException($"Config file '{path}' does not exist.");
         }
 
-        return Resolve<T>(ParseDocument(File.ReadAllText(path), $"config file '{path}'"), $"config file '{path}'", overrides);
+        return Resolve<T>(ParseDocument(File.ReadAllText(path), $"config file '{path}'"), $"config file '{path}'", overrides, allowDerived: false);
     }
 
     /// <summary>Parses a config from JSON text, as <see cref="Load{T}"/> does for a file.</summary>
@@ -44,7 +44,7 @@ public static class ConfigLoader
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
-        return Resolve<T>(ParseDocument(json, sourceName), sourceName, overrides ?? []);
+        return Resolve<T>(ParseDocument(json, sourceName), sourceName, overrides ?? [], allowDerived: true);
     }
 
     /// <summary>The resolved config as indented JSON with snake_case keys.</summary>
@@ -62,13 +62,13 @@ public static class ConfigLoader
         return Convert.ToHexStringLower(SHA256.HashData(bytes))[..12];
     }
 
-    private static T Resolve<T>(JsonObject? document, string origin, IEnumerable<string> overrides) where T : new()
+    private static T Resolve<T>(JsonObject? document, string origin, IEnumerable<string> overrides, bool allowDerived) where T : new()
     {
         var tree = JsonSerializer.SerializeToNode(new T(), ConfigJson.Indented) as JsonObject
             ?? throw new ArgumentException($"Config type {typeof(T).Name} must serialize to a JSON object.", nameof(T));
         if (document is not null)
         {
-            ConfigTree.Merge(tree, document, typeof(T), "", origin);
+            ConfigTree.Merge(tree, document, typeof(T), "", origin, allowDerived);
         }
 
         foreach (var assignment in overrides)

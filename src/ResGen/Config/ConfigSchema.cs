@@ -23,7 +23,8 @@ internal enum ConfigMemberKind
 /// <param name="Kind">Section, map or value.</param>
 /// <param name="AllowsNull">Whether null is an acceptable value.</param>
 /// <param name="Info">The serializer's metadata, used to read the value back.</param>
-internal sealed record ConfigMember(string Key, Type Type, ConfigMemberKind Kind, bool AllowsNull, JsonPropertyInfo Info);
+/// <param name="DerivedFrom">Where the program takes the value from when it is <see cref="DerivedAttribute">derived</see>; null for settings.</param>
+internal sealed record ConfigMember(string Key, Type Type, ConfigMemberKind Kind, bool AllowsNull, JsonPropertyInfo Info, string? DerivedFrom);
 
 /// <summary>Reflection over config types, using the same metadata the serializer uses.</summary>
 internal static class ConfigSchema
@@ -38,7 +39,9 @@ internal static class ConfigSchema
             var members = new Dictionary<string, ConfigMember>(StringComparer.Ordinal);
             foreach (var p in info.Properties.OrderBy(p => p.Order))
             {
-                members[p.Name] = new ConfigMember(p.Name, p.PropertyType, KindOf(p.PropertyType), p.IsSetNullable, p);
+                var derived = (p.AttributeProvider as System.Reflection.MemberInfo)?.GetCustomAttributes(typeof(DerivedAttribute), true)
+                    .OfType<DerivedAttribute>().FirstOrDefault()?.Source;
+                members[p.Name] = new ConfigMember(p.Name, p.PropertyType, KindOf(p.PropertyType), p.IsSetNullable, p, derived);
             }
 
             return members;

@@ -11,15 +11,21 @@ namespace ResGen.Config;
 internal static class ConfigTree
 {
     /// <summary>Copies the keys of <paramref name="source"/> over <paramref name="target"/>, merging sections.</summary>
-    public static void Merge(JsonObject target, JsonObject source, Type sectionType, string prefix, string origin)
+    /// <param name="allowDerived">Whether <see cref="DerivedAttribute">derived</see> keys may be given (saved configs: yes; a user's file: no).</param>
+    public static void Merge(JsonObject target, JsonObject source, Type sectionType, string prefix, string origin, bool allowDerived = true)
     {
         var members = ConfigSchema.MembersOf(sectionType);
         foreach (var (key, value) in source.ToList())
         {
             var member = Find(members, key, prefix, origin);
+            if (!allowDerived)
+            {
+                RefuseDerived(member, Join(prefix, key), origin);
+            }
+
             if (member.Kind == ConfigMemberKind.Section && value is JsonObject sub && target[key] is JsonObject existing)
             {
-                Merge(existing, sub, member.Type, Join(prefix, key), origin);
+                Merge(existing, sub, member.Type, Join(prefix, key), origin, allowDerived);
             }
             else
             {
@@ -49,6 +55,7 @@ internal static class ConfigTree
             var key = segments[i];
             var last = i == segments.Length - 1;
             var member = Find(ConfigSchema.MembersOf(type), key, prefix, origin);
+            RefuseDerived(member, Join(prefix, key), origin);
             if (last)
             {
                 node[key] = ParseValue(raw, member.Type);
@@ -158,6 +165,14 @@ internal static class ConfigTree
         var where = prefix.Length == 0 ? "top-level keys are" : $"keys in '{prefix}' are";
         var valid = members.Count == 0 ? "(none)" : string.Join(", ", members.Keys);
         throw new UserErrorException($"Unknown config key '{Join(prefix, key)}' in {origin}; valid {where}: {valid}.");
+    }
+
+    private static void RefuseDerived(ConfigMember member, string path, string origin)
+    {
+        if (member.DerivedFrom is { } source)
+        {
+            throw new UserErrorException($"Config key '{path}' in {origin} cannot be set: it is taken from {source}.");
+        }
     }
 
     private static UserErrorException BadValue(string path, JsonNode value, Type expected, Exception? inner = null)

@@ -13,7 +13,9 @@ public abstract record GeneratorRunConfig<TModel> : IGeneratorConfig where TMode
     public TModel Model { get; init; } = new();
     public TrainSettings Train { get; init; } = new() { Steps = 20000, BatchSize = 128, Lr = 1e-3, WarmupSteps = 500, EmaDecay = 0.999, WeightDecay = 0.01 };
     public SamplerSettings Sample { get; init; } = new();
+    [Config.Derived("the token cache and tokenizer the run trains on")]
     public TokenLayout Tokens { get; init; } = new();
+    [Config.Derived("the tokenizer the run trains on")]
     public string TokenizerHash { get; init; } = "";
     int IGeneratorConfig.Classes => Model.Classes;
 
