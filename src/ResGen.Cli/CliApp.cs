@@ -12,11 +12,28 @@ public static class CliApp
     public static int Invoke(Command root, string[] args)
     {
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // one sentence, not the whole help: the first problem and where the help is
+            var verb = string.Join(' ', Path(parse.CommandResult));
+            // a word the parser did not know explains more than what it then found missing
+            var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            Console.Error.WriteLine($"error: {first.Message.Trim().TrimEnd('.')} (see `{verb} --help`).");
+            return UserError;
+        }
         try
         {
+            using var stop = GracefulStop.Listen();
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) { return Report(e); }
+    }
+
+    static IEnumerable<string> Path(System.CommandLine.Parsing.CommandResult? result)
+    {
+        var names = new Stack<string>();
+        for (var r = result; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult) names.Push(r.Command.Name);
+        return names;
     }
 
     /// <summary>Prints an exception the way a user should see it and returns the exit code.</summary>
@@ -32,6 +49,11 @@ public static class CliApp
         {
             Console.Error.WriteLine("error: TorchSharp's native library failed to load; run `resgen doctor` for the load trace (see README, Troubleshooting).");
             return UserError;
+        }
+        if (Find<ResGen.Training.TrainingStoppedException>(e) is { } stopped)
+        {
+            Console.Error.WriteLine("stopped: " + stopped.Message);
+            return 130;
         }
         if (Find<OperationCanceledException>(e) is not null)
         {

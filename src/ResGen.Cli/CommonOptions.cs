@@ -58,6 +58,8 @@ public static class CommonOptions
         if (threads is { } t)
         {
             if (t < 1) throw new UserErrorException($"--threads must be at least 1, got {t}.");
+            if (t > Environment.ProcessorCount)
+                throw new UserErrorException($"--threads {t} is more than the {Environment.ProcessorCount} cores of this machine; libtorch's threads would wait on each other and run many times slower.");
             torch.set_num_threads(t);
         }
         return DeviceChoice.Resolve(device);

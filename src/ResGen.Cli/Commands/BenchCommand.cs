@@ -34,7 +34,7 @@ public static class BenchCommand
     static Command Models()
     {
         var models = new Option<string?>("--models") { Description = $"Generator checkpoints to compare, comma-separated (default: every generator in {BenchModels}/).", HelpName = "PATHS" };
-        var tokenizers = new Option<string>("--tokenizers") { Description = "Tokenizer checkpoints; each generator runs on the one it was trained on (matched by config hash).", DefaultValueFactory = _ => "models/tokenizer,models/tokenizer-d16", HelpName = "PATHS" };
+        var tokenizers = new Option<string>("--tokenizers") { Description = "Tokenizer checkpoints; each generator runs on the one it was trained on (matched by config hash).", DefaultValueFactory = _ => string.Join(",", new[] { "models/tokenizer", "models/tokenizer-d16" }.Select(ResGen.IO.InstallPaths.Shipped)), HelpName = "PATHS" };
         var classifier = EvalCommand.ClassifierOption();
         var data = CommonOptions.Data();
         var count = new Option<int>("--count") { Description = "Samples per class for every quality number (N = 10 × this).", DefaultValueFactory = _ => 100, HelpName = "N" };
@@ -109,8 +109,9 @@ public static class BenchCommand
     /// <summary>Every generator checkpoint (a sidecar whose kind is a generator kind) in <see cref="BenchModels"/>.</summary>
     static List<string> FindBenchModels()
     {
-        var found = Directory.Exists(BenchModels)
-            ? Directory.GetFiles(BenchModels, "*.json").Order(StringComparer.Ordinal)
+        string folder = ResGen.IO.InstallPaths.Shipped(BenchModels);
+        var found = Directory.Exists(folder)
+            ? Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal)
                 .Select(f => f[..^5])
                 .Where(stem => File.Exists(stem + ".safetensors") && GeneratorKinds.Names.Contains(Training.Checkpoint.ReadInfo(stem).Kind))
                 .ToList()
@@ -208,7 +209,7 @@ public static class BenchCommand
             var plot = new LinePlot("Sampling time vs RVQ depth (batch 1)", "depth D", "ms per sample", logY: true);
             foreach (var kind in chosen)
             {
-                string file = Path.Combine("configs", $"{kind.Name}-small.json");
+                string file = ResGen.IO.InstallPaths.Shipped(Path.Combine("configs", $"{kind.Name}-small.json"));
                 var config = kind.LoadConfig(File.Exists(file) ? file : null, []);
                 var settings = config.Sample with { Steps = pr.GetValue(steps), Guidance = pr.GetValue(cfg) };
                 settings.Validate();

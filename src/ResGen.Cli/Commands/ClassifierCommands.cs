@@ -46,7 +46,7 @@ public static class ClassifierCommands
             clf.to(dev);
             Console.WriteLine($"classifier: {Describe(cfg)}; {Nn.ModuleSize.Parameters(clf):N0} parameters; {train.Count} training images; device {dev}");
             var eval = ConsoleProgress.RunTraining("classifier", cfg.Train.Steps, (progress, log) =>
-                ClassifierTraining.Run(cfg, clf, train, test, outDir, isResume, dev, log, progress));
+                ClassifierTraining.Run(cfg, clf, train, test, outDir, isResume, dev, log, progress, stop: GracefulStop.Token));
             Reports.FinishTraining(outDir, eval, "classifier training", ["loss"], "cross-entropy", logY: true);
             return 0;
         });
@@ -58,7 +58,7 @@ public static class ClassifierCommands
         var checkpoint = new Option<string>("--checkpoint")
         {
             Description = $"Classifier checkpoint (NAME, NAME.safetensors or NAME.json; default: {DefaultCheckpoint}, the shipped one).",
-            DefaultValueFactory = _ => DefaultCheckpoint,
+            DefaultValueFactory = _ => ResGen.IO.InstallPaths.Shipped(DefaultCheckpoint),
             HelpName = "PATH",
         };
         var data = CommonOptions.Data();

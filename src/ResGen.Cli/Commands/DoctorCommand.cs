@@ -15,7 +15,10 @@ public static class DoctorCommand
             var lines = EnvironmentReport.Collect(pr.GetValue(data));
             int width = lines.Max(l => l.Name.Length);
             foreach (var (name, value) in lines) Console.WriteLine($"{name.PadRight(width)}  {value}");
-            return lines.Any(l => l.Value == "FAILED TO LOAD") ? CliApp.UserError : 0;
+            var problems = lines.Where(l => l.Value == "FAILED TO LOAD" || l.Value.StartsWith(EnvironmentReport.ProblemMark, StringComparison.Ordinal)).ToList();
+            if (problems.Count == 0) return 0;
+            Console.Error.WriteLine($"error: {string.Join("; ", problems.Select(p => p.Name.Trim()))}: see above.");
+            return CliApp.UserError;
         });
         return cmd;
     }

@@ -96,7 +96,7 @@ public static class EvalCommand
     public static Option<string> ClassifierOption() => new("--classifier")
     {
         Description = $"Classifier checkpoint whose features and predictions score the samples (default: {ClassifierCheckpoint.DefaultPath}).",
-        DefaultValueFactory = _ => ClassifierCheckpoint.DefaultPath,
+        DefaultValueFactory = _ => ResGen.IO.InstallPaths.Shipped(ClassifierCheckpoint.DefaultPath),
         HelpName = "PATH",
     };
 }

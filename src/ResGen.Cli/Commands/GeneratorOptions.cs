@@ -14,7 +14,7 @@ public sealed class GeneratorOptions
     public Option<string> Checkpoint { get; } = new("--checkpoint")
     {
         Description = $"Generator checkpoint of any kind (resgen, maskgit, rq-transformer, ar-resgen; default: {DefaultGenerator}, the shipped ResGen).",
-        DefaultValueFactory = _ => DefaultGenerator,
+        DefaultValueFactory = _ => ResGen.IO.InstallPaths.Shipped(DefaultGenerator),
         HelpName = "PATH",
     };
     public Option<string> TokenizerPath { get; } = Tokenizer();
@@ -35,7 +35,7 @@ public sealed class GeneratorOptions
     public static Option<string> Tokenizer() => new("--tokenizer")
     {
         Description = $"Tokenizer checkpoint whose codebooks and decoder the generator uses (default: {TokenizerCommands.DefaultCheckpoint}).",
-        DefaultValueFactory = _ => TokenizerCommands.DefaultCheckpoint,
+        DefaultValueFactory = _ => ResGen.IO.InstallPaths.Shipped(TokenizerCommands.DefaultCheckpoint),
         HelpName = "PATH",
     };
 
@@ -79,7 +79,10 @@ public sealed class GeneratorOptions
 
     /// <summary>Class indices from --class: "all", an index, or a name (see FashionMnist.ParseClass).</summary>
     public static int[] ParseClasses(string? value, int classCount)
-        => value is null || value.Equals("all", StringComparison.OrdinalIgnoreCase)
-            ? Enumerable.Range(0, classCount).ToArray()
-            : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(FashionMnist.ParseClass).ToArray();
+    {
+        if (value is null || value.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Enumerable.Range(0, classCount).ToArray();
+        var classes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(FashionMnist.ParseClass).ToArray();
+        if (classes.Length == 0) throw new UserErrorException($"--class names no class (got '{value}'); give a name, an index, a comma-separated list or all.");
+        return classes;
+    }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ResGen.Data;
+using ResGen.Generation;
 using ResGen.IO;
 using ResGen.Imaging;
 using TorchSharp;
@@ -32,16 +33,17 @@ public static class SampleCommand
             var classes = GeneratorOptions.ParseClasses(pr.GetValue(cls), FashionMnist.ClassCount);
             string dir = pr.GetValue(outDir)!;
             OutputFolder.Prepare(dir);
+            var labels = new ClassLabels(classes, n);
+            CheckDiskSpace(dir, labels.Count);
             var loaded = g.Load(pr);
             if (pr.GetValue(dump) && !loaded.Sampling.Generator.Stepwise)
                 throw new UserErrorException($"a {loaded.Kind} generator samples position by position, without steps to draw; --dump-steps needs a masked model (resgen, maskgit).");
-            var labels = classes.SelectMany(c => Enumerable.Repeat((long)c, n)).ToArray();
-            Console.WriteLine($"{loaded.Kind} sampler: {loaded.Settings}; seed {pr.GetValue(seed)}; {labels.Length} samples on {loaded.Device}");
+            Console.WriteLine($"{loaded.Kind} sampler: {loaded.Settings}; seed {pr.GetValue(seed)}; {labels.Count} samples on {loaded.Device}");
             var sw = Stopwatch.StartNew();
             int cols = Math.Min(n, GridColumns);
             var gridImages = new Tensor?[classes.Length * cols];
             var perClass = new Dictionary<long, int>();
-            int passes = ConsoleProgress.Run("sampling", labels.Length, (p, _) =>
+            int passes = ConsoleProgress.Run("sampling", labels.Count, (p, _) =>
             {
                 int last = 0;
                 foreach (var batch in loaded.Sampling.Generate(labels, loaded.Settings, pr.GetValue(seed), loaded.BatchSize))
@@ -68,17 +70,29 @@ public static class SampleCommand
             foreach (var t in gridImages) t?.Dispose();
             if (pr.GetValue(dump)) WriteSteps(loaded, labels, pr.GetValue(seed), Path.Combine(dir, "steps.png"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{labels.Length} samples in {seconds:0.00} s ({seconds * 1000 / labels.Length:0.0} ms per sample; {passes} network passes each); wrote {dir}/grid.png and {labels.Length} PNG files"));
+                $"{labels.Count} samples in {seconds:0.00} s ({seconds * 1000 / labels.Count:0.0} ms per sample; {passes} network passes each); wrote {dir}/grid.png and {labels.Count} PNG files"));
             return 0;
         });
         return cmd;
     }
 
-    /// <summary>Rows: the first samples; columns: the image decoded from the visible tokens after each step.</summary>
-    static void WriteSteps(GeneratorOptions.Loaded g, long[] labels, long seed, string path)
+    /// <summary>Refuses a run whose PNG files would not fit on the disk (about 1 KiB each, measured on the shipped models).</summary>
+    static void CheckDiskSpace(string dir, long count)
     {
-        int rows = Math.Min(8, labels.Length);
-        var idx = Enumerable.Range(0, rows).Select(i => labels[i * labels.Length / rows]).ToArray();
+        const long BytesPerPng = 1024;
+        long free;
+        try { free = new DriveInfo(Path.GetFullPath(dir)).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return; }
+        if (count * BytesPerPng > free)
+            throw new UserErrorException(string.Create(CultureInfo.InvariantCulture,
+                $"{count:N0} PNG files need about {count * BytesPerPng / 1e9:0.#} GB but {dir} has {free / 1e9:0.#} GB free; ask for fewer samples."));
+    }
+
+    /// <summary>Rows: the first samples; columns: the image decoded from the visible tokens after each step.</summary>
+    static void WriteSteps(GeneratorOptions.Loaded g, IReadOnlyList<long> labels, long seed, string path)
+    {
+        int rows = Math.Min(8, labels.Count);
+        var idx = Enumerable.Range(0, rows).Select(i => labels[(int)((long)i * labels.Count / rows)]).ToArray();
         var (frames, steps) = g.Sampling.StepFrames(idx, g.Settings, seed);
         using (frames)
         {

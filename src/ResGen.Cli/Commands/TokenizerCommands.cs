@@ -28,7 +28,7 @@ public static class TokenizerCommands
     static Option<string> CheckpointOption() => new("--checkpoint")
     {
         Description = $"Tokenizer checkpoint (NAME, NAME.safetensors or NAME.json; default: {DefaultCheckpoint}, the shipped one).",
-        DefaultValueFactory = _ => DefaultCheckpoint,
+        DefaultValueFactory = _ => ResGen.IO.InstallPaths.Shipped(DefaultCheckpoint),
         HelpName = "PATH",
     };
 
@@ -64,7 +64,7 @@ public static class TokenizerCommands
             tok.to(dev);
             Console.WriteLine($"tokenizer: {Describe(cfg)}; {Nn.ModuleSize.Parameters(tok):N0} parameters; {train.Count} training images; device {dev}");
             var eval = ConsoleProgress.RunTraining("tokenizer", cfg.Train.Steps, (progress, log) =>
-                TokenizerTraining.Run(cfg, tok, train, test, outDir, isResume, dev, log, progress));
+                TokenizerTraining.Run(cfg, tok, train, test, outDir, isResume, dev, log, progress, stop: GracefulStop.Token));
             Reports.FinishTraining(outDir, eval, "tokenizer training", ["rec", "commit"], "loss", logY: true);
             return 0;
         });

@@ -16,7 +16,7 @@ public static class ClassifierTraining
 
     public static IReadOnlyList<Metric> Run(ClassifierConfig config, FashionClassifier classifier, ImageDataset train, ImageDataset test,
         string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
-        int? evalImages = null)
+        int? evalImages = null, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(classifier);
@@ -39,6 +39,7 @@ public static class ClassifierTraining
             Device = device,
             Console = console,
             Progress = progress,
+            Stop = stop,
             Loss = (step, g) =>
             {
                 var indices = sampler.Batch(step);

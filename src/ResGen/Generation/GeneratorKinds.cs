@@ -26,7 +26,8 @@ public abstract class GeneratorKind
     public abstract IGenerator Build(IGeneratorConfig config, ResidualVectorQuantizer quantizer);
     /// <summary>Trains (or, with <paramref name="resume"/>, continues) a run in <paramref name="runDirectory"/>.</summary>
     public abstract IReadOnlyList<Metric> Train(IGeneratorConfig config, IGenerator model, TokenCache train, TokenCache? validation,
-        string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null);
+        string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
+        CancellationToken stop = default);
 }
 
 /// <summary>A generator kind with config type <typeparamref name="TConfig"/>.</summary>
@@ -48,8 +49,9 @@ public sealed class GeneratorKind<TConfig>(string name, Func<TConfig, ResidualVe
     public override IGenerator Build(IGeneratorConfig config, ResidualVectorQuantizer quantizer) => build(Cast(config), quantizer);
 
     public override IReadOnlyList<Metric> Train(IGeneratorConfig config, IGenerator model, TokenCache train, TokenCache? validation,
-        string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null)
-        => GeneratorTraining.Run(Cast(config), model, train, validation, runDirectory, resume, device, console, progress);
+        string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
+        CancellationToken stop = default)
+        => GeneratorTraining.Run(Cast(config), model, train, validation, runDirectory, resume, device, console, progress, stop: stop);
 
     TConfig Cast(IGeneratorConfig config) => config as TConfig
         ?? throw new ArgumentException($"a {name} generator needs a {typeof(TConfig).Name}, got {config.GetType().Name}");

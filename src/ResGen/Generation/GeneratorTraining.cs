@@ -17,7 +17,7 @@ public static class GeneratorTraining
 {
     public static IReadOnlyList<Metric> Run<TConfig>(TConfig config, IGenerator model, TokenCache train, TokenCache? validation,
         string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
-        int validationGrids = 2000) where TConfig : IGeneratorConfig
+        int validationGrids = 2000, CancellationToken stop = default) where TConfig : IGeneratorConfig
     {
         config.Validate();
         Check(config, train);
@@ -29,6 +29,7 @@ public static class GeneratorTraining
             Device = device,
             Console = console,
             Progress = progress,
+            Stop = stop,
             Loss = (step, g) =>
             {
                 var idx = sampler.Batch(step);

@@ -61,15 +61,22 @@ public sealed class ImageSampling
     /// Images for the labels, <paramref name="batchSize"/> at a time, one seed for the whole run
     /// (same seed, labels and batch size: same images). Each batch is on the CPU; dispose it when done.
     /// </summary>
-    public IEnumerable<ImageBatch> Generate(long[] labels, SamplerSettings settings, long seed, int batchSize)
+    /// <remarks>Labels are read one batch at a time, so a <see cref="ClassLabels"/> run of any length holds only its batch.</remarks>
+    public IEnumerable<ImageBatch> Generate(IReadOnlyList<long> labels, SamplerSettings settings, long seed, int batchSize)
     {
         if (batchSize < 1) throw new UserErrorException($"batch size must be at least 1, got {batchSize}.");
-        CheckLabels(labels);
+        CheckLabels(labels is ClassLabels c ? c.Classes.Select(x => (long)x).ToArray() : labels);
         settings.Validate();
+        return Batches(labels, settings, seed, batchSize);
+    }
+
+    IEnumerable<ImageBatch> Batches(IReadOnlyList<long> labels, SamplerSettings settings, long seed, int batchSize)
+    {
         using var gen = new Generator((ulong)seed, Device);
-        for (int s = 0; s < labels.Length; s += batchSize)
+        for (int s = 0; s < labels.Count; s += batchSize)
         {
-            var part = labels[s..Math.Min(labels.Length, s + batchSize)];
+            var part = new long[Math.Min(labels.Count - s, batchSize)];
+            for (int i = 0; i < part.Length; i++) part[i] = labels[s + i];
             Tensor images;
             int calls, passes;
             using (var scope = torch.NewDisposeScope())
@@ -109,9 +116,9 @@ public sealed class ImageSampling
         return (torch.stack(frames).MoveToOuterDisposeScope(), r.Steps.Select(s => s.Step).ToList());
     }
 
-    void CheckLabels(long[] labels)
+    void CheckLabels(IReadOnlyList<long> labels)
     {
-        if (labels.Length == 0) throw new UserErrorException("nothing to sample: no labels given.");
+        if (labels.Count == 0) throw new UserErrorException("nothing to sample: no labels given.");
         foreach (var y in labels)
             if (y < 0 || y >= Classes) throw new UserErrorException($"class {y} is out of range: the generator knows classes 0..{Classes - 1}.");
     }

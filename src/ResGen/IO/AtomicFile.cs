@@ -52,6 +52,101 @@ public static class AtomicFile
         });
     }
 
+    /// <summary>
+    /// Replaces several files of one folder together: after a crash at any moment, either all of them
+    /// are the new ones or all the old ones (once <see cref="RemoveStale"/> has run). Each file is
+    /// written to a temporary sibling and flushed; then a journal naming the renames is committed
+    /// (itself written atomically), the renames and deletions are done, and the journal is removed.
+    /// <see cref="RemoveStale"/> finishes a committed journal and drops uncommitted temporary files.
+    /// </summary>
+    /// <param name="files">Destination paths (all in one folder) and what to write into each.</param>
+    /// <param name="delete">Files of the same folder to delete as part of the same change.</param>
+    public static void WriteGroup(IReadOnlyList<(string Path, Action<Stream> Write)> files, IReadOnlyList<string>? delete = null)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        delete ??= [];
+        var finals = files.Select(f => Path.GetFullPath(f.Path)).Concat(delete.Select(Path.GetFullPath)).ToList();
+        if (finals.Count == 0) return;
+        string directory = Path.GetDirectoryName(finals[0]) ?? throw new ArgumentException("a destination has no parent folder.", nameof(files));
+        if (finals.Any(f => Path.GetDirectoryName(f) != directory))
+            throw new ArgumentException("all files of a group must be in one folder.", nameof(files));
+        Directory.CreateDirectory(directory);
+
+        var temps = new List<(string Temp, string Final)>();
+        try
+        {
+            foreach (var (path, write) in files)
+            {
+                string final = Path.GetFullPath(path);
+                string temp = TempFor(final);
+                temps.Add((temp, final));
+                using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+        }
+        catch
+        {
+            foreach (var (temp, _) in temps) TryDelete(temp);
+            throw;
+        }
+
+        var journal = new Journal([.. temps.Select(t => new[] { Path.GetFileName(t.Temp), Path.GetFileName(t.Final) })],
+                                  [.. delete.Select(Path.GetFileName).OfType<string>()]);
+        string journalPath = Path.Combine(directory, $".{Guid.NewGuid():N}{JournalSuffix}");
+        WriteText(journalPath, System.Text.Json.JsonSerializer.Serialize(journal));
+        Apply(directory, journal);
+        File.Delete(journalPath);
+    }
+
+    const string JournalSuffix = ".commit";
+
+    sealed record Journal(string[][] Renames, string[] Deletes);
+
+    static void Apply(string directory, Journal journal)
+    {
+        foreach (var pair in journal.Renames)
+        {
+            string temp = Path.Combine(directory, pair[0]);
+            if (File.Exists(temp)) File.Move(temp, Path.Combine(directory, pair[1]), overwrite: true);
+        }
+
+        foreach (var name in journal.Deletes) File.Delete(Path.Combine(directory, name));
+    }
+
+    static string TempFor(string final) => Path.Combine(Path.GetDirectoryName(final)!, $".{Path.GetFileName(final)}.{Guid.NewGuid():N}.tmp");
+
+    /// <summary>
+    /// Cleans up after a process that was killed while writing into <paramref name="directory"/>:
+    /// finishes every committed <see cref="WriteGroup"/>, then deletes the temporary files that
+    /// <see cref="Write"/> and <see cref="WriteGroup"/> leave behind (names <c>.NAME.&lt;32 hex digits&gt;.tmp</c>);
+    /// returns how many it deleted. Call it only where no other process is writing into the folder.
+    /// </summary>
+    public static int RemoveStale(string directory)
+    {
+        if (!Directory.Exists(directory)) return 0;
+        foreach (var journalPath in Directory.EnumerateFiles(directory, "*" + JournalSuffix).Order(StringComparer.Ordinal))
+        {
+            Journal? journal = null;
+            try { journal = System.Text.Json.JsonSerializer.Deserialize<Journal>(File.ReadAllText(journalPath)); }
+            catch (System.Text.Json.JsonException) { }
+            if (journal?.Renames is not null && journal.Deletes is not null) Apply(directory, journal);
+            File.Delete(journalPath);
+        }
+
+        int removed = 0;
+        foreach (var file in Directory.EnumerateFiles(directory, ".*.tmp"))
+        {
+            if (!StaleName.IsMatch(Path.GetFileName(file))) continue;
+            TryDelete(file);
+            if (!File.Exists(file)) removed++;
+        }
+
+        return removed;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex StaleName = new(@"^\..+\.[0-9a-f]{32}\.tmp$");
+
     private static void TryDelete(string path)
     {
         try

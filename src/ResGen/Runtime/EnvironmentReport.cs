@@ -37,11 +37,24 @@ public static class EnvironmentReport
             for (var x = e; x is not null; x = x.InnerException)
                 foreach (var l in x.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries)) lines.Add(("  load trace", l.TrimEnd()));
         }
-        var data = dataDirectory ?? Data.FashionMnist.DefaultDirectory;
-        lines.Add(("fashion-mnist", Directory.Exists(data) && File.Exists(Path.Combine(data, "train-images-idx3-ubyte.gz"))
-            ? data : $"missing at {data} (sudo apt-get install dataset-fashion-mnist)"));
+        lines.Add(("fashion-mnist", DescribeData(dataDirectory ?? Data.FashionMnist.DefaultDirectory)));
         lines.Add(("fonts", Imaging.Fonts.CanRenderText ? Imaging.Fonts.Description : "none usable: labels are left out of PNGs"));
         return lines;
+    }
+
+    /// <summary>Marks the values of <see cref="Collect"/> that mean the program cannot do its work.</summary>
+    public const string ProblemMark = "PROBLEM: ";
+
+    /// <summary>The data folder, or what is wrong with it: each file's gzip stream and IDX header are read (one item each).</summary>
+    public static string DescribeData(string folder)
+    {
+        if (!Directory.Exists(folder)) return $"{ProblemMark}missing at {folder} (sudo apt-get install dataset-fashion-mnist)";
+        try
+        {
+            int train = Data.FashionMnist.Load("train", folder, limit: 1).Count, test = Data.FashionMnist.Load("test", folder, limit: 1).Count;
+            return train == 1 && test == 1 ? folder + " (train and test files readable)" : $"{ProblemMark}{folder} holds no images";
+        }
+        catch (UserErrorException e) { return ProblemMark + e.Message; }
     }
 
     /// <summary>libLibTorchSharp.so beside the running program, if any.</summary>

@@ -17,7 +17,7 @@ public static class TokenizerTraining
 
     public static IReadOnlyList<Metric> Run(TokenizerConfig config, ImageTokenizer tokenizer, ImageDataset train, ImageDataset test,
         string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
-        int evalImages = 1000)
+        int evalImages = 1000, CancellationToken stop = default)
     {
         config.Validate();
         if (train.Height != config.Model.ImageSize || train.Width != config.Model.ImageSize || train.Channels != config.Model.Channels)
@@ -31,6 +31,7 @@ public static class TokenizerTraining
             Device = device,
             Console = console,
             Progress = progress,
+            Stop = stop,
             Loss = (step, g) =>
             {
                 var x = train.Batch(sampler.Batch(step), device);

@@ -35,23 +35,17 @@ public static class Checkpoint
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         var paths = CheckpointPaths.For(path);
 
-        using (var scope = torch.NewDisposeScope())
-        {
-            SafetensorsFile.WriteAtomic(paths.Weights, module.state_dict());
-        }
-
-        if (training is not null)
-        {
-            SafetensorsFile.WriteAtomic(paths.Training, training.Tensors);
-        }
-
         var info = new CheckpointInfo(
             kind, step, DateTimeOffset.UtcNow, TorchSharpVersion, torch.__version__,
             ConfigLoader.Hash(config), ConfigLoader.ToJson(config), training is not null);
-        AtomicFile.WriteText(paths.Sidecar, info.ToJson());
-        if (training is null)
+        var sidecar = System.Text.Encoding.UTF8.GetBytes(info.ToJson());
+        using (var scope = torch.NewDisposeScope())
         {
-            File.Delete(paths.Training);
+            // one change of all files: a kill at any moment leaves the old checkpoint or the new one, never a mix
+            var files = new List<(string, Action<Stream>)> { (paths.Weights, SafetensorsFile.Writer(module.state_dict())) };
+            if (training is not null) files.Add((paths.Training, SafetensorsFile.Writer(training.Tensors)));
+            files.Add((paths.Sidecar, s => s.Write(sidecar)));
+            AtomicFile.WriteGroup(files, training is null && File.Exists(paths.Training) ? [paths.Training] : []);
         }
 
         return paths;
@@ -95,6 +89,7 @@ public static class Checkpoint
         }
 
         var loaded = SafetensorsFile.Load(paths.Weights, what);
+        CheckFinite(loaded, what);
         using var noGrad = torch.no_grad();
         foreach (var (key, tensor) in target)
         {
@@ -124,7 +119,10 @@ public static class Checkpoint
         }
 
         using var scope = torch.NewDisposeScope();
-        return new TrainingState(SafetensorsFile.Load(paths.Training, $"training state '{paths.Training}'"));
+        var what = $"training state '{paths.Training}'";
+        var tensors = SafetensorsFile.Load(paths.Training, what);
+        CheckFinite(tensors, what);
+        return new TrainingState(tensors);
     }
 
     /// <summary>The TorchSharp package version, e.g. <c>0.107.0</c>.</summary>
@@ -132,6 +130,20 @@ public static class Checkpoint
         typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? typeof(torch).Assembly.GetName().Version?.ToString()
         ?? "unknown";
+
+    /// <summary>Weights that hold NaN or infinity come from a damaged file (or a diverged run): refuse them with one sentence.</summary>
+    public static void CheckFinite(IReadOnlyDictionary<string, Tensor> tensors, string what)
+    {
+        foreach (var (key, tensor) in tensors)
+        {
+            if (!tensor.is_floating_point()) continue;
+            using var finite = torch.isfinite(tensor).all();
+            if (!finite.item<bool>())
+            {
+                throw new UserErrorException($"{what} is corrupt: '{key}' holds NaN or infinite values (a damaged file or a diverged run); restore or retrain it.");
+            }
+        }
+    }
 
     private static void CheckKind(CheckpointInfo info, CheckpointPaths paths, string expectedKind)
     {

@@ -76,8 +76,18 @@ public static class SafetensorsFile
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(tensors);
         using var scope = NewDisposeScope();
+        AtomicFile.Write(path, Writer(tensors));
+    }
+
+    /// <summary>
+    /// Copies <paramref name="tensors"/> to the CPU now (into the current dispose scope) and returns
+    /// what writes them as a safetensors file, for <see cref="AtomicFile.WriteGroup"/>.
+    /// </summary>
+    public static Action<Stream> Writer(IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
         var ready = tensors.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous(), StringComparer.Ordinal);
-        AtomicFile.Write(path, stream => Safetensors.SaveStateDict(stream, ready, leaveOpen: true));
+        return stream => Safetensors.SaveStateDict(stream, ready, leaveOpen: true);
     }
 
     /// <summary>Loads all tensors of a file checked by <see cref="ReadIndex"/>; they are registered in the current dispose scope.</summary>

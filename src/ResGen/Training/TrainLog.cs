@@ -32,7 +32,11 @@ public sealed class TrainLog : IDisposable
     /// <param name="totalSteps">Steps in the run, for <c>step N/T</c> and the ETA.</param>
     /// <param name="console">Receives the text lines; null prints nothing.</param>
     /// <param name="clock">Elapsed time since the run started; defaults to a stopwatch started now.</param>
-    public TrainLog(string? runDirectory, long totalSteps, TextWriter? console = null, Func<TimeSpan>? clock = null)
+    /// <param name="resumeAfter">
+    /// The step the run starts after: records of later steps (written after the checkpoint a run
+    /// resumes from) are dropped from <c>metrics.jsonl</c>, and <c>time_s</c> goes on from the last record kept.
+    /// </param>
+    public TrainLog(string? runDirectory, long totalSteps, TextWriter? console = null, Func<TimeSpan>? clock = null, long resumeAfter = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(totalSteps);
         TotalSteps = totalSteps;
@@ -43,13 +47,54 @@ public sealed class TrainLog : IDisposable
             clock = () => stopwatch.Elapsed;
         }
 
-        _clock = clock;
         if (runDirectory is not null)
         {
             Directory.CreateDirectory(runDirectory);
             MetricsPath = Path.Combine(runDirectory, MetricsFileName);
+            var offset = TimeSpan.FromSeconds(KeepRecordsUpTo(MetricsPath, resumeAfter));
+            var inner = clock;
+            clock = () => offset + inner();
             _jsonl = new StreamWriter(new FileStream(MetricsPath, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
         }
+
+        _clock = clock;
+    }
+
+    /// <summary>
+    /// Rewrites <paramref name="path"/> (atomically) without the records of steps after
+    /// <paramref name="step"/> and without a torn last line; returns the <c>time_s</c> of the last record kept.
+    /// </summary>
+    public static double KeepRecordsUpTo(string path, long step)
+    {
+        if (!File.Exists(path)) return 0;
+        var kept = new List<string>();
+        double time = 0;
+        bool dropped = false;
+        foreach (var line in File.ReadLines(path))
+        {
+            long? recordStep = null;
+            double? recordTime = null;
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    if (doc.RootElement.TryGetProperty("step", out var s) && s.TryGetInt64(out var v)) recordStep = v;
+                    if (doc.RootElement.TryGetProperty("time_s", out var t) && t.ValueKind == JsonValueKind.Number) recordTime = t.GetDouble();
+                }
+            }
+            catch (JsonException) { }
+            if (recordStep is not { } rs || rs > step) { dropped = true; continue; }
+            kept.Add(line);
+            if (recordTime is { } rt) time = rt;
+        }
+
+        if (dropped)
+        {
+            IO.AtomicFile.WriteText(path, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
+        }
+
+        return time;
     }
 
     /// <summary>Steps in the run.</summary>

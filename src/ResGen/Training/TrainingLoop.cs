@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ResGen.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,6 +32,8 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
     public TextWriter? Console { get; init; }
     /// <summary>Progress after each step.</summary>
     public IProgress<TrainProgress>? Progress { get; init; }
+    /// <summary>When cancelled, the run finishes its step, saves <c>last</c> and throws <see cref="TrainingStoppedException"/>.</summary>
+    public CancellationToken Stop { get; init; }
     /// <summary>Device of the module; the per-step generators live there.</summary>
     public Device Device { get; init; } = torch.CPU;
 
@@ -43,6 +46,7 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
     {
         settings.Validate();
         Directory.CreateDirectory(runDirectory);
+        AtomicFile.RemoveStale(runDirectory);
         using var opt = new FlatAdamW(module, new FlatAdamWOptions { LearningRate = settings.Lr, WeightDecay = settings.WeightDecay });
         using var ema = settings.EmaDecay > 0 ? new Ema(module, opt, settings.EmaDecay, warmup: true) : null;
         long start = 0;
@@ -57,7 +61,7 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
             Console?.WriteLine($"resumed from {LastPath} at step {start}");
         }
         var schedule = LrSchedule.Cosine(settings.Lr, Math.Min(settings.WarmupSteps, settings.Steps - 1), settings.Steps, settings.MinLr);
-        using var log = new TrainLog(runDirectory, settings.Steps, Console);
+        using var log = new TrainLog(runDirectory, settings.Steps, Console, resumeAfter: start);
         var sums = new Dictionary<string, Tensor>();
         Tensor? gradSum = null;
         long sinceLog = 0;
@@ -107,9 +111,16 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
                 lastEval = RunEvaluation(step, ema);
                 if (lastEval.Count > 0) line = log.Write(step, [new Metric("eval", 1), .. lastEval]);
             }
-            if ((settings.CheckpointEvery > 0 && step % settings.CheckpointEvery == 0) || last)
+            bool stop = Stop.IsCancellationRequested && !last;
+            if ((settings.CheckpointEvery > 0 && step % settings.CheckpointEvery == 0) || last || stop)
                 Save(step, opt, ema);
             Progress?.Report(new TrainProgress(step, settings.Steps, line));
+            if (stop)
+            {
+                foreach (var t in sums.Values) t.Dispose();
+                gradSum?.Dispose();
+                throw new TrainingStoppedException(step, settings.Steps, LastPath);
+            }
         }
         foreach (var t in sums.Values) t.Dispose();
         gradSum?.Dispose();

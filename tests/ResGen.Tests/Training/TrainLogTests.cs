@@ -77,14 +77,15 @@ public sealed class TrainLogTests : IDisposable
         Assert.Equal("step 100/1000 | loss 2.5000 | usage 50.0% | grad_norm nan | 40.0 ms/step | eta 00:36", second);
         Assert.Equal(first + Environment.NewLine + second + Environment.NewLine, console.ToString());
 
-        // A second log on the same run directory appends (as when resuming).
-        using (var resumed = new TrainLog(_dir, totalSteps: 1000, clock: () => now))
+        // A second log on the same run directory appends when resuming, its time going on from the last record.
+        using (var resumed = new TrainLog(_dir, totalSteps: 1000, clock: () => now, resumeAfter: 100))
         {
             resumed.Write(200, [new("loss", 2.0)]);
         }
 
         var lines = File.ReadAllLines(Path.Combine(_dir, TrainLog.MetricsFileName));
         Assert.Equal(3, lines.Length);
+        Assert.Equal(8.0, JsonDocument.Parse(lines[2]).RootElement.GetProperty("time_s").GetDouble());
         var record = JsonDocument.Parse(lines[1]).RootElement;
         Assert.Equal(100, record.GetProperty("step").GetInt64());
         Assert.Equal(1000, record.GetProperty("total_steps").GetInt64());
@@ -96,6 +97,29 @@ public sealed class TrainLogTests : IDisposable
         Assert.Equal(36.0, record.GetProperty("eta_s").GetDouble(), 9);
         Assert.Equal(["step", "total_steps", "time_s", "loss", "usage", "grad_norm", "ms_per_step", "eta_s"],
             record.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public void ResumingDropsTheRecordsAfterTheCheckpointAndATornLine()
+    {
+        string path = Path.Combine(_dir, TrainLog.MetricsFileName);
+        File.WriteAllText(path, "{\"step\":100,\"time_s\":5}\n{\"step\":200,\"time_s\":9}\n{\"step\":300,\"time_s\":14}\n{\"step\":40");
+        var now = TimeSpan.FromSeconds(1);
+        using (var log = new TrainLog(_dir, totalSteps: 1000, clock: () => now, resumeAfter: 250))
+        {
+            log.Write(300, [new("loss", 1.0)]);
+        }
+
+        var records = File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([100L, 200L, 300L], records.Select(r => r.GetProperty("step").GetInt64()));
+        Assert.Equal(10.0, records[2].GetProperty("time_s").GetDouble());   // 9 s before the checkpoint + 1 s since
+        Assert.Empty(Directory.GetFiles(_dir, ".*"));
+
+        using (new TrainLog(_dir, totalSteps: 1000))                         // a fresh start keeps nothing
+        {
+        }
+
+        Assert.Equal("", File.ReadAllText(path));
     }
 
     [Fact]

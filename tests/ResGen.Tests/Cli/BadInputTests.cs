@@ -1,0 +1,124 @@
+using System.Buffers.Binary;
+using ResGen.Cli;
+
+namespace ResGen.Tests.Cli;
+
+/// <summary>
+/// The bad inputs users have tried, kept as tests: each must end in one sentence on stderr and exit
+/// code 2, never a stack trace, and must not leave output behind.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class BadInputTests
+{
+    static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "ResGen.slnx"))) return d.FullName;
+        throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
+    }
+
+    static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        using var o = new StringWriter();
+        using var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try { return (CliApp.Invoke(ResGenCommand.Build(), args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    static string Shipped(string name) => Path.Combine(RepoRoot(), "models", name);
+
+    /// <summary>Exit 2, one line starting with "error:" that mentions <paramref name="mentions"/>, no trace.</summary>
+    static void OneSentence(string mentions, params string[] args)
+    {
+        var (code, _, err) = Run(args);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(code == CliApp.UserError, $"resgen {string.Join(' ', args)}: exit {code}\n{err}");
+        Assert.True(lines.Length == 1 && lines[0].StartsWith("error: ", StringComparison.Ordinal), $"resgen {string.Join(' ', args)}: not one sentence:\n{err}");
+        Assert.Contains(mentions, lines[0], StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("--count", "sample", "--count", "abc")]
+    [InlineData("--count", "sample", "--count", "1", "--count", "2")]
+    [InlineData("--nonsense", "sample", "--nonsense")]
+    [InlineData("nosuchverb", "bench", "nosuchverb")]
+    [InlineData("--class", "sample", "--class", "")]
+    [InlineData("--class", "sample", "--class", ",")]
+    [InlineData("umbrella", "sample", "--class", "umbrella")]
+    [InlineData("--threads", "sample", "--threads", "100000")]
+    [InlineData("--threads", "sample", "--threads", "0")]
+    [InlineData("--count", "sample", "--count", "0")]
+    [InlineData("more than one run", "sample", "--count", "2000000000")]
+    [InlineData("--batch-size", "sample", "--batch-size", "-1")]
+    [InlineData("guidance", "sample", "--cfg", "Infinity", "--count", "1")]
+    [InlineData("guidance", "sample", "--cfg", "NaN", "--count", "1")]
+    [InlineData("draw scale", "sample", "--draw-scale", "Infinity", "--count", "1")]
+    [InlineData("top", "sample", "--top-p", "2", "--count", "1")]
+    [InlineData("temperature", "sample", "--temperature", "-1", "--count", "1")]
+    [InlineData("tokens", "train", "--set", "tokens.depth=16")]
+    [InlineData("tokenizer_hash", "train", "--set", "tokenizer_hash=abc")]
+    [InlineData("train.lr", "train", "--set", "train.lr=abc")]
+    [InlineData("cannot write", "sample", "--out-dir", "/proc/x", "--count", "1")]
+    [InlineData("cannot write", "eval", "--out-dir", "/proc/x", "--count", "1")]
+    [InlineData("cannot write", "train", "--out", "/proc/x")]
+    [InlineData("does not exist", "sample", "--checkpoint", "/nonexistent/model")]
+    [InlineData("tokenizer", "sample", "--checkpoint", "models/tokenizer")]
+    [InlineData("tpu", "sample", "--device", "tpu")]
+    public void BadInputIsOneSentenceAndExitCode2(string mentions, params string[] args)
+    {
+        using var dir = new TempDirectory();
+        // shipped models by absolute path, outputs into a fresh folder: nothing may be written there
+        var full = args.Select(a => a.StartsWith("models/", StringComparison.Ordinal) ? Path.Combine(RepoRoot(), a) : a).ToList();
+        if (args[0] == "sample" && !args.Contains("--out-dir")) full.AddRange(["--out-dir", dir.File("out")]);
+        if (args[0] == "train" && !args.Contains("--out")) full.AddRange(["--out", dir.File("out")]);
+        OneSentence(mentions, [.. full]);
+        Assert.True(!Directory.Exists(dir.File("out")) || Directory.GetFileSystemEntries(dir.File("out")).Length == 0, "output was written before the error");
+    }
+
+    [Fact]
+    public void NonFiniteWeightsAreACorruptCheckpoint()
+    {
+        using var dir = new TempDirectory();
+        string stem = dir.File("resgen");
+        File.Copy(Shipped("resgen.json"), stem + ".json");
+        var bytes = File.ReadAllBytes(Shipped("resgen.safetensors"));
+        long header = BinaryPrimitives.ReadInt64LittleEndian(bytes);
+        // header intact, the first tensor's bytes all 0xFF: float NaNs
+        bytes.AsSpan((int)(8 + header), 1024).Fill(0xFF);
+        File.WriteAllBytes(stem + ".safetensors", bytes);
+        OneSentence("corrupt", "sample", "--checkpoint", stem, "--tokenizer", Shipped("tokenizer"), "--count", "1", "--out-dir", dir.File("out"));
+    }
+
+    [Fact]
+    public void DoctorReportsMissingAndGarbageData()
+    {
+        using var dir = new TempDirectory();
+        foreach (var f in new[] { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" })
+            File.WriteAllBytes(dir.File(f), [.. Enumerable.Range(0, 100).Select(i => (byte)(i * 37))]);
+        foreach (var data in new[] { dir.Path, dir.File("missing") })
+        {
+            var (code, output, err) = Run("doctor", "--data", data);
+            Assert.Equal(CliApp.UserError, code);
+            Assert.Contains("PROBLEM", output);
+            Assert.Contains("fashion-mnist", err);
+        }
+    }
+
+    [Fact]
+    public void ShippedModelsAreFoundFromAnotherFolder()
+    {
+        using var dir = new TempDirectory();
+        string old = Environment.CurrentDirectory;
+        Environment.CurrentDirectory = dir.Path;
+        try
+        {
+            var (code, output, err) = Run("sample", "--class", "bag", "--count", "1", "--steps", "2", "--out-dir", "out");
+            Assert.True(code == 0, output + err);
+            Assert.True(File.Exists(Path.Combine(dir.Path, "out", "c8_0000.png")));
+        }
+        finally { Environment.CurrentDirectory = old; }
+    }
+}
