@@ -18,6 +18,7 @@ internal static class ConfigJson
     {
         CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        AllowDuplicateProperties = false,
     };
 
     private static JsonSerializerOptions Create(bool indented)

@@ -51,7 +51,8 @@ public sealed record CheckpointInfo(
         ArgumentNullException.ThrowIfNull(json);
         try
         {
-            var root = JsonNode.Parse(json)?.AsObject() ?? throw new FormatException("it is empty");
+            var root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false })?.AsObject()
+                ?? throw new FormatException("it is empty");
             if ((string?)root["format"] != Format)
             {
                 throw new FormatException($"'format' is not \"{Format}\"");
@@ -68,7 +69,7 @@ public sealed record CheckpointInfo(
                 root["config"]?.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) ?? throw new FormatException("'config' is missing"),
                 (bool?)root["has_training_state"] ?? false);
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
         {
             throw new UserErrorException($"Checkpoint sidecar '{path}' is truncated or corrupt: {e.Message.TrimEnd('.')}.", e);
         }

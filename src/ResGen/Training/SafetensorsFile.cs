@@ -102,7 +102,7 @@ public static class SafetensorsFile
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(header);
+            document = JsonDocument.Parse(header, new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -117,12 +117,19 @@ public static class SafetensorsFile
             }
 
             var index = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
+            try
             {
-                if (property.Name != "__metadata__")
+                foreach (var property in document.RootElement.EnumerateObject())
                 {
-                    index[property.Name] = ParseEntry(property, what);
+                    if (property.Name != "__metadata__")
+                    {
+                        index[property.Name] = ParseEntry(property, what);
+                    }
                 }
+            }
+            catch (InvalidOperationException e)
+            {
+                throw Corrupt(what, "the header holds a name that is not valid UTF-8", e);
             }
 
             return index;
@@ -142,7 +149,7 @@ public static class SafetensorsFile
                 throw Corrupt(what, $"tensor '{property.Name}' has unknown dtype '{dtype}'");
             }
 
-            var bytes = shape.Aggregate(1L, (a, b) => b < 0 ? -1 : a * b) * size;
+            var bytes = shape.Any(d => d < 0) ? -1 : checked(shape.Aggregate(1L, (a, b) => a * b) * size);
             if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] - offsets[0] != bytes || bytes < 0)
             {
                 throw Corrupt(what, $"tensor '{property.Name}' has data offsets [{string.Join(", ", offsets)}] that do not fit its shape {StateDictDiff.Shape(shape)} and dtype {dtype}");
@@ -150,7 +157,7 @@ public static class SafetensorsFile
 
             return new SafetensorsEntry(dtype, shape, offsets[0], offsets[1]);
         }
-        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
         {
             throw Corrupt(what, $"tensor '{property.Name}' lacks a valid dtype, shape or data_offsets", ex);
         }
