@@ -28,7 +28,7 @@ public static class GracefulStop
     {
         if (!_listened || _source.IsCancellationRequested) return; // default: the process ends
         context.Cancel = true;
-        Console.Error.WriteLine($"{context.Signal}: finishing the current step and saving a checkpoint (signal again to quit at once)...");
+        Console.Error.WriteLine($"{context.Signal}: finishing the work in hand (a training step and its checkpoint, a batch of samples), then stopping; signal again to quit at once...");
         _source.Cancel();
     }
 

@@ -28,7 +28,13 @@ public sealed class GeneratorOptions
     public Option<string?> Schedule { get; } = new("--schedule") { Description = "Mask schedule for the steps: cosine, linear, square, cubic or sqrt.", HelpName = "NAME" };
     public Option<float?> TokenTemperature { get; } = new("--token-temperature") { Description = "Softmax temperature of token draws (token-wise and RQ-Transformer models).", HelpName = "T" };
     public Option<int?> TopK { get; } = new("--top-k") { Description = "Keep only the k most likely codes before a token draw (0 = all; token-wise and RQ-Transformer models).", HelpName = "K" };
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Samples generated together.", DefaultValueFactory = _ => 256, HelpName = "N" };
+    public Option<int> BatchSize { get; } = new("--batch-size")
+    {
+        // 64: as fast per sample as 256 on a 2-core CPU, at a third of the memory (peak RSS 1.3 vs 3.9 GiB)
+        Description = "Samples generated together (memory grows with it: peak RSS about 1.3 GiB at 64, 3.9 GiB at 256 for the shipped ResGen).",
+        DefaultValueFactory = _ => 64,
+        HelpName = "N",
+    };
     public Option<string> Device { get; } = CommonOptions.Device();
     public Option<int?> Threads { get; } = CommonOptions.Threads();
 

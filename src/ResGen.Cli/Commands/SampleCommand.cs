@@ -33,6 +33,7 @@ public static class SampleCommand
             var classes = GeneratorOptions.ParseClasses(pr.GetValue(cls), FashionMnist.ClassCount);
             string dir = pr.GetValue(outDir)!;
             OutputFolder.Prepare(dir);
+            AtomicFile.RemoveStale(dir);               // what a killed earlier run may have left
             var labels = new ClassLabels(classes, n);
             CheckDiskSpace(dir, labels.Count);
             var loaded = g.Load(pr);
@@ -43,6 +44,8 @@ public static class SampleCommand
             int cols = Math.Min(n, GridColumns);
             var gridImages = new Tensor?[classes.Length * cols];
             var perClass = new Dictionary<long, int>();
+            var stop = GracefulStop.Token;
+            int done = 0;
             int passes = ConsoleProgress.Run("sampling", labels.Count, (p, _) =>
             {
                 int last = 0;
@@ -59,11 +62,19 @@ public static class SampleCommand
                         }
                         last = batch.NetworkPasses;
                     }
-                    p.Report(batch.Start + batch.Labels.Length);
+                    done = batch.Start + batch.Labels.Length;
+                    p.Report(done);
+                    if (stop.IsCancellationRequested) break;   // Ctrl-C: the batch in hand is written, then stop
                 }
                 return last;
             });
             double seconds = sw.Elapsed.TotalSeconds;
+            if (done < labels.Count)
+            {
+                foreach (var t in gridImages) t?.Dispose();
+                Console.Error.WriteLine($"stopped after {done} of {labels.Count} samples (each PNG written is complete; no grid.png); the same command makes them all again (same seed, same images).");
+                return 130;
+            }
             var rowLabels = classes.Select(c => FashionMnist.ClassNames[c]).ToList();
             using (var grid = torch.stack(gridImages.Select(t => t!).ToArray()))
                 ImageGrid.Save(grid, Path.Combine(dir, "grid.png"), columns: cols, scale: 3, rowLabels: rowLabels);
