@@ -1,11 +1,12 @@
+using ScottPlot;
 using SkiaSharp;
 
 namespace ResGen.Imaging;
 
 /// <summary>
-/// A small line / scatter plot written to PNG: a frame with tick labels and grid lines, any
-/// number of named series with a legend, optional logarithmic axes, a title and axis labels.
-/// Meant for quick diagnostics such as "PSNR vs depth" or "loss vs step".
+/// A line / scatter plot written to PNG, drawn by ScottPlot: any number of named series with a
+/// legend, optional logarithmic axes, a title and axis labels. Meant for quick diagnostics such as
+/// "PSNR vs depth" or "loss vs step".
 /// </summary>
 /// <example>
 /// <code>
@@ -16,18 +17,22 @@ namespace ResGen.Imaging;
 /// </example>
 public sealed class LinePlot
 {
-    private const float Pad = 10f;
-    private const float TickLength = 5f;
-    private const float MarkerRadius = 3f;
+    private const float LineWidth = 2;
+    private const float MarkerSize = 6;
 
-    private static readonly SKColor[] Palette =
-    [
-        new(0x1f, 0x77, 0xb4), new(0xff, 0x7f, 0x0e), new(0x2c, 0xa0, 0x2c), new(0xd6, 0x27, 0x28),
-        new(0x94, 0x67, 0xbd), new(0x8c, 0x56, 0x4b), new(0xe3, 0x77, 0xc2), new(0x7f, 0x7f, 0x7f),
-        new(0xbc, 0xbd, 0x22), new(0x17, 0xbe, 0xcf),
-    ];
+    private static readonly IPalette Palette = new ScottPlot.Palettes.Category10();
 
-    private readonly List<PlotSeries> series = [];
+    /// <summary>The name under which ScottPlot finds the typeface of <see cref="Fonts"/>; null when there is none.</summary>
+    private static readonly Lazy<string?> FontName = new(RegisterFont);
+
+    private readonly string? title;
+    private readonly string? xLabel;
+    private readonly string? yLabel;
+    private readonly bool logX;
+    private readonly bool logY;
+    private readonly int width;
+    private readonly int height;
+    private readonly List<Series> series = [];
 
     /// <summary>Creates an empty plot.</summary>
     /// <param name="title">Text above the plot; null for none.</param>
@@ -45,38 +50,14 @@ public sealed class LinePlot
             throw new ArgumentOutOfRangeException(
                 nameof(width), $"A plot must be at least 160x120 pixels, got width={width}, height={height}.");
         }
-        Title = title;
-        XLabel = xLabel;
-        YLabel = yLabel;
-        LogX = logX;
-        LogY = logY;
-        Width = width;
-        Height = height;
+        this.title = title;
+        this.xLabel = xLabel;
+        this.yLabel = yLabel;
+        this.logX = logX;
+        this.logY = logY;
+        this.width = width;
+        this.height = height;
     }
-
-    /// <summary>Text above the plot.</summary>
-    public string? Title { get; }
-
-    /// <summary>Text under the x axis.</summary>
-    public string? XLabel { get; }
-
-    /// <summary>Text beside the y axis.</summary>
-    public string? YLabel { get; }
-
-    /// <summary>Whether the x axis is logarithmic.</summary>
-    public bool LogX { get; }
-
-    /// <summary>Whether the y axis is logarithmic.</summary>
-    public bool LogY { get; }
-
-    /// <summary>Picture width in pixels.</summary>
-    public int Width { get; }
-
-    /// <summary>Picture height in pixels.</summary>
-    public int Height { get; }
-
-    /// <summary>The series added so far, in drawing (and legend) order.</summary>
-    public IReadOnlyList<PlotSeries> Series => series;
 
     /// <summary>Adds a series; returns this plot so calls can be chained.</summary>
     /// <param name="name">Legend text.</param>
@@ -85,136 +66,157 @@ public sealed class LinePlot
     /// <param name="style">Lines, markers or both.</param>
     /// <returns>This plot.</returns>
     public LinePlot Add(string name, IReadOnlyList<double> x, IReadOnlyList<double> y, PlotStyle style = PlotStyle.LineAndMarkers)
-        => Add(new PlotSeries(name, x, y, style));
-
-    /// <summary>Adds a series; returns this plot so calls can be chained.</summary>
-    /// <param name="item">The series.</param>
-    /// <returns>This plot.</returns>
-    public LinePlot Add(PlotSeries item)
     {
-        ArgumentNullException.ThrowIfNull(item);
-        series.Add(item);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Count != y.Count)
+        {
+            throw new ArgumentException($"Series '{name}' has {x.Count} x values but {y.Count} y values.", nameof(y));
+        }
+        if (!Enum.IsDefined(style))
+        {
+            throw new ArgumentOutOfRangeException(nameof(style), $"Unknown plot style {(int)style}.");
+        }
+        series.Add(new Series(name, [.. x], [.. y], style));
         return this;
     }
 
-    /// <summary>Draws the plot; the caller disposes the bitmap. Text is left out when no font is usable.</summary>
-    /// <returns>The rendered plot.</returns>
-    public SKBitmap Render() => Render(Fonts.Typeface);
-
-    /// <summary>Renders the plot and writes it to <paramref name="path"/> as PNG (atomically).</summary>
+    /// <summary>
+    /// Renders the plot and writes it to <paramref name="path"/> as PNG (atomically). Text is left
+    /// out when no usable font was found.
+    /// </summary>
     /// <param name="path">Destination .png file; its folder is created if needed.</param>
     public void Save(string path)
     {
-        using var bitmap = Render();
-        PngFile.Write(bitmap, path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        byte[] png = RenderPng(withText: true);
+        IO.AtomicFile.Write(path, stream => stream.Write(png));
     }
 
-    internal SKBitmap Render(SKTypeface? typeface)
+    /// <summary>The PNG bytes; text only when <paramref name="withText"/> and a font was found.</summary>
+    internal byte[] RenderPng(bool withText)
     {
-        var xAxis = PlotAxis.Create(PlottablePoints().Select(p => p.X), LogX);
-        var yAxis = PlotAxis.Create(PlottablePoints().Select(p => p.Y), LogY);
-        using var tickFont = Fonts.CreateFont(typeface, 12);
-        using var labelFont = Fonts.CreateFont(typeface, 14);
-        using var titleFont = Fonts.CreateFont(typeface, 16);
+        using var plot = Build(withText);
+        return plot.GetImageBytes(width, height, ImageFormat.Png);
+    }
 
-        var frame = FrameRect(xAxis, yAxis, tickFont, labelFont, titleFont);
-        SKPoint ToPixel(double x, double y) => new(
-            frame.Left + (float)(xAxis.Fraction(x) * frame.Width),
-            frame.Bottom - (float)(yAxis.Fraction(y) * frame.Height));
-
-        var bitmap = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        using var canvas = new SKCanvas(bitmap);
-        canvas.Clear(SKColors.White);
-        PlotFrame.Draw(canvas, frame, xAxis, yAxis, tickFont, TickLength);
-
-        canvas.Save();
-        canvas.ClipRect(SKRect.Inflate(frame, MarkerRadius + 1, MarkerRadius + 1));
-        var pixelPoints = new List<SKPoint>();
+    /// <summary>The ScottPlot plot behind this one (the caller disposes it).</summary>
+    internal Plot Build(bool withText)
+    {
+        // Registered before ScottPlot's first use, as its list of font resolvers is not thread-safe.
+        string? font = FontName.Value;
+        var plot = new Plot();
+        var points = new List<(double X, double Y)>();
         for (int s = 0; s < series.Count; s++)
         {
-            pixelPoints.AddRange(DrawSeries(canvas, series[s], Palette[s % Palette.Length], ToPixel));
+            var item = series[s];
+            double[] xs = [.. item.X.Select(v => Coordinate(v, logX))];
+            double[] ys = [.. item.Y.Select(v => Coordinate(v, logY))];
+            var scatter = plot.Add.Scatter(xs, ys, Palette.GetColor(s));
+            scatter.LegendText = item.Name;
+            scatter.LineWidth = item.Style == PlotStyle.Markers ? 0 : LineWidth;
+            scatter.MarkerSize = item.Style == PlotStyle.Line ? 0 : MarkerSize;
+            points.AddRange(xs.Zip(ys).Where(p => !double.IsNaN(p.First) && !double.IsNaN(p.Second)));
         }
-        canvas.Restore();
-
-        if (tickFont is not null)
+        if (points.Count == 0)
         {
-            PlotFrame.DrawTexts(canvas, frame, Title, XLabel, YLabel, tickFont, labelFont!, titleFont!, Pad, TickLength);
-            var entries = series.Select((item, s) => (item.Name, Palette[s % Palette.Length], item.Style)).ToList();
-            PlotLegend.Draw(canvas, frame, entries, tickFont, pixelPoints);
+            plot.Axes.SetLimits(0, 1, 0, 1); // 1 to 10 on a log axis
         }
-        return bitmap;
+        else
+        {
+            plot.Axes.AutoScale();
+        }
+        if (logX)
+        {
+            plot.Axes.Bottom.TickGenerator = new LogTicks();
+        }
+        if (logY)
+        {
+            plot.Axes.Left.TickGenerator = new LogTicks();
+        }
+
+        if (withText && font is not null)
+        {
+            plot.Font.Set(font);
+            plot.Legend.FontName = font;
+            if (title is not null)
+            {
+                plot.Title(title);
+            }
+            if (xLabel is not null)
+            {
+                plot.XLabel(xLabel);
+            }
+            if (yLabel is not null)
+            {
+                plot.YLabel(yLabel);
+            }
+            if (series.Any(item => !string.IsNullOrWhiteSpace(item.Name)))
+            {
+                plot.ShowLegend(QuietestCorner(points, plot.Axes.GetLimits()));
+            }
+        }
+        else
+        {
+            plot.Axes.Bottom.TickLabelStyle.IsVisible = false;
+            plot.Axes.Left.TickLabelStyle.IsVisible = false;
+            plot.HideLegend();
+        }
+        return plot;
     }
 
-    private IEnumerable<(double X, double Y)> PlottablePoints() =>
-        series.SelectMany(item => item.X.Zip(item.Y))
-              .Where(p => PlotAxis.Plottable(p.First, LogX) && PlotAxis.Plottable(p.Second, LogY))
-              .Select(p => (p.First, p.Second));
-
-    private SKRect FrameRect(PlotAxis xAxis, PlotAxis yAxis, SKFont? tickFont, SKFont? labelFont, SKFont? titleFont)
+    /// <summary>
+    /// The corner of the data area where a legend covers the fewest points; ties go to upper right,
+    /// upper left, lower right, lower left in that order.
+    /// </summary>
+    internal static Alignment QuietestCorner(IReadOnlyList<(double X, double Y)> points, AxisLimits limits)
     {
-        float left = Pad + TickLength;
-        float bottom = Pad + TickLength;
-        float top = Pad;
-        float right = Pad * 2;
-        if (tickFont is not null && labelFont is not null && titleFont is not null)
+        // A legend covers roughly this fraction of the data area's width and height.
+        const double w = 0.4;
+        const double h = 0.3;
+        (Alignment Corner, double Left, double Bottom)[] corners =
+        [
+            (Alignment.UpperRight, 1 - w, 1 - h),
+            (Alignment.UpperLeft, 0, 1 - h),
+            (Alignment.LowerRight, 1 - w, 0),
+            (Alignment.LowerLeft, 0, 0),
+        ];
+        return corners.MinBy(c => points.Count(p =>
         {
-            left += yAxis.Ticks.Select(t => tickFont.MeasureText(yAxis.Format(t))).DefaultIfEmpty(0).Max() + 4;
-            bottom += tickFont.Spacing + 2;
-            if (YLabel is not null)
-            {
-                left += labelFont.Spacing + 4;
-            }
-            if (XLabel is not null)
-            {
-                bottom += labelFont.Spacing + 4;
-            }
-            if (Title is not null)
-            {
-                top += titleFont.Spacing + 4;
-            }
-            // Leave room for the last x tick label, which is centred on the right edge.
-            right += xAxis.Ticks.Select(t => tickFont.MeasureText(xAxis.Format(t))).DefaultIfEmpty(0).Max() / 2;
-        }
-        return new SKRect(MathF.Ceiling(left), MathF.Ceiling(top), MathF.Floor(Width - right), MathF.Floor(Height - bottom));
+            double fx = (p.X - limits.Left) / limits.HorizontalSpan;
+            double fy = (p.Y - limits.Bottom) / limits.VerticalSpan;
+            return fx >= c.Left && fx <= c.Left + w && fy >= c.Bottom && fy <= c.Bottom + h;
+        })).Corner;
     }
 
-    private List<SKPoint> DrawSeries(SKCanvas canvas, PlotSeries item, SKColor color, Func<double, double, SKPoint> toPixel)
+    /// <summary>Where <paramref name="value"/> goes on an axis: log10 on a log axis; NaN (a gap) when it cannot be shown.</summary>
+    private static double Coordinate(double value, bool log) =>
+        !double.IsFinite(value) || (log && value <= 0) ? double.NaN : log ? Math.Log10(value) : value;
+
+    private static string? RegisterFont()
     {
-        using var line = new SKPaint { Color = color, Style = SKPaintStyle.Stroke, StrokeWidth = 2, IsAntialias = true };
-        using var dot = new SKPaint { Color = color, Style = SKPaintStyle.Fill, IsAntialias = true };
-        using var path = new SKPath();
-        var points = new List<SKPoint>();
-        bool penDown = false;
-        for (int i = 0; i < item.X.Length; i++)
+        if (Fonts.Typeface is not { } typeface)
         {
-            if (!PlotAxis.Plottable(item.X[i], LogX) || !PlotAxis.Plottable(item.Y[i], LogY))
-            {
-                penDown = false;
-                continue;
-            }
-            var p = toPixel(item.X[i], item.Y[i]);
-            points.Add(p);
-            if (penDown)
-            {
-                path.LineTo(p);
-            }
-            else
-            {
-                path.MoveTo(p);
-                penDown = true;
-            }
+            return null;
         }
-        if (item.Style != PlotStyle.Markers)
-        {
-            canvas.DrawPath(path, line);
-        }
-        if (item.Style != PlotStyle.Line)
-        {
-            foreach (var p in points)
-            {
-                canvas.DrawCircle(p, MarkerRadius, dot);
-            }
-        }
-        return points;
+        ScottPlot.Fonts.FontResolvers.Insert(0, new FoundFont(typeface));
+        return FoundFont.Name;
+    }
+
+    private sealed record Series(string Name, double[] X, double[] Y, PlotStyle Style);
+
+    /// <summary>
+    /// Hands ScottPlot the typeface <see cref="Fonts"/> found (which may come from RESGEN_FONT),
+    /// under a name of its own, so plots never use a font ScottPlot would guess.
+    /// </summary>
+    private sealed class FoundFont(SKTypeface typeface) : IFontResolver
+    {
+        public const string Name = "ResGen plot font";
+
+        public SKTypeface? CreateTypeface(string fontName, bool bold, bool italic) => fontName == Name ? typeface : null;
+
+        public SKTypeface? CreateTypeface(string fontName, FontWeight weight, FontSlant slant, FontSpacing width) =>
+            fontName == Name ? typeface : null;
     }
 }
