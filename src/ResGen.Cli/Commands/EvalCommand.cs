@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ResGen.Data;
-using ResGen.IO;
 using ResGen.Evaluation;
 using ResGen.Generation;
 using ResGen.Imaging;
+using ResGen.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 

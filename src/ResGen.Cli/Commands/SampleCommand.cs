@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using ResGen.Data;
 using ResGen.Generation;
-using ResGen.IO;
 using ResGen.Imaging;
+using ResGen.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 

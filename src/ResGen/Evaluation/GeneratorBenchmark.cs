@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text;
-using TorchSharp;
 using ResGen.Data;
 using ResGen.Generation;
 using ResGen.Imaging;
 using ResGen.Tokens;
 using ResGen.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResGen.Evaluation;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using TorchSharp;
 using ResGen.Data;
 using ResGen.Generation;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResGen.Evaluation;

@@ -1,6 +1,6 @@
-using TorchSharp;
 using ResGen.Data;
 using ResGen.Tokens;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResGen.Evaluation;

@@ -1,5 +1,5 @@
-using TorchSharp;
 using ResGen.Tokens;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResGen.Generation;

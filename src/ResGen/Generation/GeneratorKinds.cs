@@ -1,4 +1,3 @@
-using TorchSharp;
 using ResGen.Config;
 using ResGen.Data;
 using ResGen.Generation.ArResGen;
@@ -6,6 +5,7 @@ using ResGen.Generation.MaskGit;
 using ResGen.Generation.RqTransformer;
 using ResGen.Tokens;
 using ResGen.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResGen.Generation;

@@ -1,7 +1,7 @@
-using TorchSharp;
-using TorchSharp.Modules;
 using ResGen.Nn;
 using ResGen.Tokens;
+using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

@@ -1,6 +1,6 @@
+using ResGen.Tokens;
 using TorchSharp;
 using TorchSharp.Modules;
-using ResGen.Tokens;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

@@ -1,8 +1,8 @@
+using ResGen.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using ResGen.Nn;
 
 namespace ResGen.Tokens;
 

@@ -1,6 +1,6 @@
 using ResGen.Config;
-using TorchSharp;
 using ResGen.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResGen.Tokens;

@@ -1,7 +1,7 @@
-using TorchSharp;
 using ResGen.Data;
 using ResGen.Evaluation;
 using ResGen.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResGen.Tokens;

@@ -1,6 +1,6 @@
-using ResGen.IO;
 using System.Reflection;
 using ResGen.Config;
+using ResGen.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
-using ResGen.IO;
 using System.Text;
 using System.Text.Json;
+using ResGen.IO;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -24,8 +24,16 @@ public static class SafetensorsFile
 
     private static readonly Dictionary<string, int> ElementSizes = new(StringComparer.Ordinal)
     {
-        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4,
-        ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
+        ["F64"] = 8,
+        ["F32"] = 4,
+        ["F16"] = 2,
+        ["BF16"] = 2,
+        ["I64"] = 8,
+        ["I32"] = 4,
+        ["I16"] = 2,
+        ["I8"] = 1,
+        ["U8"] = 1,
+        ["BOOL"] = 1,
     };
 
     /// <summary>Reads and checks the header of <paramref name="path"/>; throws <see cref="UserErrorException"/> naming <paramref name="what"/>.</summary>

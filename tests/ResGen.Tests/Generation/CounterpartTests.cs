@@ -35,7 +35,7 @@ public sealed class CounterpartTests
     {
         torch.manual_seed(seed);
         var k = GeneratorKinds.Find(kind);
-        var cfg = k.LoadConfig(null, ["model.width=32", "model.layers=2", "model.heads=2", "model.classes=3"] ).WithTokens(Layout, "");
+        var cfg = k.LoadConfig(null, ["model.width=32", "model.layers=2", "model.heads=2", "model.classes=3"]).WithTokens(Layout, "");
         var g = k.Build(cfg, Quantizer());
         // move every parameter off its initial value so zero-initialised gates do not hide bugs
         using (torch.no_grad())

@@ -1,8 +1,8 @@
-using TorchSharp;
 using ResGen.Conditioning;
 using ResGen.Generation.Mixture;
 using ResGen.Tokens;
 using ResGen.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResGen.Generation.ArResGen;

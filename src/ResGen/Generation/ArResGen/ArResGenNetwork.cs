@@ -1,9 +1,9 @@
-using TorchSharp;
-using TorchSharp.Modules;
 using ResGen.Conditioning;
 using ResGen.Generation.Mixture;
 using ResGen.Nn;
 using ResGen.Tokens;
+using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

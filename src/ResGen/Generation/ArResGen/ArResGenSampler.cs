@@ -1,8 +1,8 @@
-using TorchSharp;
 using ResGen.Conditioning;
 using ResGen.Generation.Mixture;
 using ResGen.Nn;
 using ResGen.Tokens;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResGen.Generation.ArResGen;

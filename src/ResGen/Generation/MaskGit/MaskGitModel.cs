@@ -1,7 +1,7 @@
-using TorchSharp;
 using ResGen.Conditioning;
 using ResGen.Tokens;
 using ResGen.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

@@ -1,8 +1,8 @@
-using TorchSharp;
-using TorchSharp.Modules;
 using ResGen.Conditioning;
 using ResGen.Nn;
 using ResGen.Tokens;
+using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

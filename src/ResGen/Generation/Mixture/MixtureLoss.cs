@@ -1,7 +1,7 @@
+using ResGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using ResGen.Training;
 
 namespace ResGen.Generation.Mixture;
 

@@ -1,5 +1,5 @@
-using TorchSharp;
 using ResGen.Conditioning;
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

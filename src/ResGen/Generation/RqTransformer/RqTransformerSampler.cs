@@ -1,7 +1,7 @@
-using TorchSharp;
 using ResGen.Conditioning;
 using ResGen.Nn;
 using ResGen.Tokens;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResGen.Generation.RqTransformer;
