@@ -12,6 +12,7 @@ public static class ResGenCommand
         new HelpOption(),
         new VersionOption(),
         DoctorCommand.Create(),
+        DataCommands.Create(),
         TokenizerCommands.Create(),
         TrainCommand.Create(),
         ClassifierCommands.Create(),

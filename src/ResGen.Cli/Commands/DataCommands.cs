@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Globalization;
+using ResGen.Data;
+
+namespace ResGen.Cli.Commands;
+
+/// <summary>`resgen data`: looking at an image folder before training on it.</summary>
+public static class DataCommands
+{
+    public static Command Create()
+    {
+        var cmd = new Command("data", "Image data sets: a folder with one subfolder of PNG, JPEG or WebP images per class (the ImageNet layout).");
+        cmd.Subcommands.Add(Inspect());
+        return cmd;
+    }
+
+    static Command Inspect()
+    {
+        var dir = new Argument<string>("DIR") { Description = "The data folder: DIR/<class>/*.png|jpg|jpeg|webp." };
+        var list = new Option<int>("--list") { Description = "Unreadable and non-image files listed by name (the rest are counted).", DefaultValueFactory = _ => 10, HelpName = "N" };
+        var decode = new Option<int?>("--decode") { Description = "Also decode every image at this size (square, RGB) as training would: finds truncated files and measures images per second.", HelpName = "SIZE" };
+        var threads = new Option<int?>("--threads") { Description = "Decoding threads for --decode (default: all cores).", HelpName = "N" };
+        var cmd = new Command("inspect", "Classes, images per class, picture sizes, and the files that cannot be read (every header is read; with --decode every picture).") { dir, list, decode, threads };
+        cmd.SetAction(pr =>
+        {
+            var folder = ImageFolder.Scan(pr.GetValue(dir)!, allowEmptyClasses: true);
+            int show = Math.Max(0, pr.GetValue(list));
+            var sizes = new ConcurrentBag<(int W, int H)>();
+            var bad = new ConcurrentBag<string>();
+            int done = 0;
+            ConsoleProgress.Run("reading headers", folder.Files.Count, (p, _) =>
+            {
+                Parallel.ForEach(folder.Files, f =>
+                {
+                    if (new FileInfo(f.Path).Length == 0) bad.Add(f.Path + " (0 bytes)");
+                    else if (ImageDecoder.ReadSize(f.Path) is { } s)
+                    {
+                        if ((long)s.Width * s.Height > ImageDecoder.MaxPixels) bad.Add($"{f.Path} ({s.Width}×{s.Height}: too large to decode)");
+                        else sizes.Add(s);
+                    }
+                    else bad.Add(f.Path);
+                    p.Report(Interlocked.Increment(ref done));
+                });
+                return 0;
+            });
+
+            var counts = folder.CountsPerClass();
+            int width = Math.Max(5, folder.ClassNames.Max(n => n.Length));
+            Console.WriteLine($"{folder.Root}: {folder.ClassNames.Length} classes, {folder.Files.Count:N0} images");
+            Console.WriteLine($"  {"class".PadRight(width)}  images");
+            for (int c = 0; c < counts.Length; c++) Console.WriteLine($"  {folder.ClassNames[c].PadRight(width)}  {counts[c],6:N0}");
+            foreach (var e in folder.EmptyClasses) Console.WriteLine($"  {e.PadRight(width)}       0  (no image: left out)");
+            if (!sizes.IsEmpty)
+            {
+                var w = sizes.Select(s => s.W).Order().ToArray();
+                var h = sizes.Select(s => s.H).Order().ToArray();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"sizes: width {w[0]}–{w[^1]} (median {w[w.Length / 2]}), height {h[0]}–{h[^1]} (median {h[h.Length / 2]}); {sizes.Count(s => s.W != s.H) * 100.0 / sizes.Count:0.#}% not square (centre-cropped when read)"));
+            }
+            if (pr.GetValue(decode) is { } size)
+            {
+                if (size < 1) throw new UserErrorException($"--decode takes a size of at least 1 pixel, got {size}.");
+                var data = new ImageFolderDataset(folder, size, 3, skipBad: true, cacheBytes: 0, threads: pr.GetValue(threads));
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                long[] all = [.. Enumerable.Range(0, folder.Files.Count).Select(i => (long)i)];
+                ConsoleProgress.Run($"decoding at {size} px", all.Length, (p, _) =>
+                {
+                    for (int s = 0; s < all.Length; s += 256)
+                    {
+                        data.DecodeBatch(all[s..Math.Min(all.Length, s + 256)]);
+                        p.Report(Math.Min(all.Length, s + 256));
+                    }
+                    return 0;
+                });
+                double seconds = sw.Elapsed.TotalSeconds;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"decoded {all.Length:N0} images at {size}×{size} in {seconds:0.0} s on {data.Threads} threads: {all.Length / seconds:0} images/s"));
+                foreach (var (i, why) in data.BadFiles) if (!bad.Any(b => b.StartsWith(folder.Files[i].Path, StringComparison.Ordinal))) bad.Add(why);
+            }
+            Report("unreadable files", bad.Order(StringComparer.Ordinal).ToList(), show);
+            Report("non-image files (left out)", folder.NonImages, show);
+            return 0;
+        });
+        return cmd;
+    }
+
+    static void Report(string what, IReadOnlyList<string> files, int show)
+    {
+        Console.WriteLine($"{what}: {files.Count}");
+        foreach (var f in files.Take(show)) Console.WriteLine("  " + f);
+        if (files.Count > show) Console.WriteLine($"  ... and {files.Count - show} more");
+    }
+}
