@@ -98,6 +98,17 @@ public sealed class ImageFolder
         return (With([.. Files.Where(f => !test.Contains(f))]), With([.. Files.Where(test.Contains)]));
     }
 
+    /// <summary>
+    /// <paramref name="count"/> of the images, a spread over all classes that is the same on every
+    /// machine (those with the smallest stable path hash), in their usual order.
+    /// </summary>
+    public ImageFolder Take(int count)
+    {
+        if (count < 1) throw new UserErrorException($"the image limit must be a positive number, got {count}.");
+        var chosen = Files.OrderBy(f => Unit("take:" + Path.GetRelativePath(Root, f.Path))).Take(count).ToHashSet();
+        return With([.. Files.Where(chosen.Contains)]);
+    }
+
     /// <summary>The images of each class, counted.</summary>
     public int[] CountsPerClass()
     {

@@ -175,4 +175,24 @@ public sealed class ImageFolderTests : IDisposable
         Assert.Contains("no image: left out", text);
         Assert.Equal(CliApp.UserError, missing);
     }
+
+    [Fact]
+    public void DataSetsReadAnImageFolderAsTrainAndTestSplitsAtTheModelsSize()
+    {
+        string root = Tree();
+        var options = new ImageFolderOptions { HeldOut = 0.4, SkipBad = true, SkipEmptyClasses = true };
+        var train = DataSets.Load(root, "train", null, 8, 3, options);
+        var test = DataSets.Load(root, "test", null, 8, 3, options);
+        Assert.Equal(7, train.Count + test.Count);
+        Assert.True(test.Count > 0 && train.Count > 0);
+        Assert.Equal((8, 8, 3), (train.Height, train.Width, train.Channels));
+        Assert.Equal(["cat", "dog"], train.ClassNames);
+        Assert.Equal(2, DataSets.Load(root, "train", 2, 8, 3, options).Count);
+
+        Assert.False(DataSets.IsFashionMnist(root));
+        Assert.True(DataSets.IsFashionMnist(null));
+        var grey = Assert.Throws<UserErrorException>(() => DataSets.Load(null, "train", 1, 32, 3));
+        Assert.Contains("28×28 grey", grey.Message);
+        Assert.Contains("empty", Assert.Throws<UserErrorException>(() => DataSets.Load(root, "train", null, 8, 3)).Message);
+    }
 }
