@@ -10,23 +10,9 @@ namespace ResGen.Tests.Cli;
 [Collection(TorchCollection.Name)]
 public sealed class BadInputTests
 {
-    static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "ResGen.slnx"))) return d.FullName;
-        throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
-    }
+    static string RepoRoot() => Repo.Root();
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (CliApp.Invoke(ResGenCommand.Build(), args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => Repo.Resgen(args);
 
     static string Shipped(string name) => Path.Combine(RepoRoot(), "models", name);
 

@@ -25,12 +25,7 @@ public sealed class FaultInjectionTests
         return line is not null && (Convert.ToUInt64(line[7..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
     }
 
-    static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "ResGen.slnx"))) return d.FullName;
-        throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
-    }
+    static string RepoRoot() => Repo.Root();
 
     /// <summary>256 random 7×7×8 token grids over K = 256 (the shipped tokenizer's layout).</summary>
     static void WriteTokens(string path)

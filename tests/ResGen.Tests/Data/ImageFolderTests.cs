@@ -154,20 +154,10 @@ public sealed class ImageFolderTests : IDisposable
     public void InspectPrintsClassesSizesAndUnreadableFiles()
     {
         string root = Tree();
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var err = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(err);
-        int code, missing;
-        try
-        {
-            code = CliApp.Invoke(ResGenCommand.Build(), ["data", "inspect", root]);
-            missing = CliApp.Invoke(ResGenCommand.Build(), ["data", "inspect", _dir.File("nope")]);
-        }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+        var (code, output, _) = Repo.Resgen("data", "inspect", root);
+        int missing = Repo.Resgen("data", "inspect", _dir.File("nope")).Code;
         Assert.Equal(0, code);
-        var text = o.ToString();
+        var text = output;
         Assert.Contains("2 classes, 7 images", text);
         Assert.Contains("unreadable files: 2", text);
         Assert.Contains("garbage.jpg", text);
