@@ -1,6 +1,7 @@
 using System.Text;
 using ResGen.Config;
 using ResGen.Data;
+using ResGen.Evaluation;
 using ResGen.Generation;
 using ResGen.Tests.Config;
 using ResGen.Tests.Data;
@@ -125,6 +126,15 @@ public sealed class FuzzTests : IDisposable
         var wide = tokens.Select(t => (ushort)(t * 18)).ToArray();
         TokenCache.Write(path, new TokenCache(wide, [0, 1, 2, 3, 4, 5], 2, 2, 3, 300, 10, """{"tokenizer_config_hash":"abc"}"""));
         Fuzz("t.safetensors", File.ReadAllBytes(path), p => TokenCache.Read(p), 1000, 13);
+    }
+
+    [Fact]
+    public void FeatureStatistics()
+    {
+        using var features = torch.randn(20, 5, generator: new torch.Generator(14));
+        string path = _dir.File("valid.safetensors");
+        FeatureStats.FromFeatures(features, "classifier 0123456789abcdef; test split; 20 images").Save(path);
+        Fuzz("f.safetensors", File.ReadAllBytes(path), p => FeatureStats.Load(p), 1500, 15);
     }
 
     [Fact]
