@@ -15,12 +15,12 @@ for run in "${todo[@]}"; do
   kind=${run%-d*}; depth=${run##*-d}
   tok=${tokenizer[$depth]:?"no tokenizer for depth $depth"}
   cache=runs/tokens-d$depth
-  [ -f $cache-train.bin ] || ./resgen tokenizer encode --checkpoint $tok --out $cache-train.bin
-  [ -f $cache-test.bin ] || ./resgen tokenizer encode --checkpoint $tok --split test --out $cache-test.bin
+  [ -f $cache-train.safetensors ] || ./resgen tokenizer encode --checkpoint $tok --out $cache-train.safetensors
+  [ -f $cache-test.safetensors ] || ./resgen tokenizer encode --checkpoint $tok --split test --out $cache-test.safetensors
   out=runs/bench/$run
   resume=(); [ -f $out/last.json ] && resume=(--resume)
   ./resgen train --model $kind --config configs/$kind-small.json --set train.steps=$steps "${resume[@]}" \
-    --tokens $cache-train.bin --val-tokens $cache-test.bin --tokenizer $tok --out $out
+    --tokens $cache-train.safetensors --val-tokens $cache-test.safetensors --tokenizer $tok --out $out
   cp $out/model.safetensors models/bench/$run.safetensors
   cp $out/model.json models/bench/$run.json
 done

@@ -112,7 +112,7 @@ public static class TokenizerCommands
         var split = new Option<string>("--split") { Description = "Which split to encode: train or test.", DefaultValueFactory = _ => "train" };
         split.AcceptOnlyFromAmong("train", "test");
         var limit = LimitOption("the split");
-        var output = new Option<string>("--out") { Description = "Token cache file to write.", DefaultValueFactory = _ => "runs/tokens-train.bin", HelpName = "FILE" };
+        var output = new Option<string>("--out") { Description = "Token cache file to write.", DefaultValueFactory = _ => "runs/tokens-train.safetensors", HelpName = "FILE" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("encode", "Encode a whole split into one token-cache file [N, L, D] (plus labels) for generator training.")

@@ -15,8 +15,8 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var tokens = new Option<string>("--tokens") { Description = "Token cache of the training split (from `resgen tokenizer encode`).", DefaultValueFactory = _ => "runs/tokens-train.bin", HelpName = "FILE" };
-        var valTokens = new Option<string?>("--val-tokens") { Description = "Token cache of held-out data for the validation NLL (default: runs/tokens-test.bin when it exists).", HelpName = "FILE" };
+        var tokens = new Option<string>("--tokens") { Description = "Token cache of the training split (from `resgen tokenizer encode`).", DefaultValueFactory = _ => "runs/tokens-train.safetensors", HelpName = "FILE" };
+        var valTokens = new Option<string?>("--val-tokens") { Description = "Token cache of held-out data for the validation NLL (default: runs/tokens-test.safetensors when it exists).", HelpName = "FILE" };
         var tokenizer = GeneratorOptions.Tokenizer();
         var config = CommonOptions.Config("generator");
         var set = CommonOptions.Set();
@@ -48,7 +48,7 @@ public static class TrainCommand
             var (tok, _, tokHash) = TokenizerCheckpoint.Load(pr.GetValue(tokenizer)!, dev);
             var train = ReadCache(pr.GetValue(tokens)!);
             CheckCacheMatchesTokenizer(train, tokHash, pr.GetValue(tokens)!);
-            string? valPath = pr.GetValue(valTokens) ?? (File.Exists("runs/tokens-test.bin") ? "runs/tokens-test.bin" : null);
+            string? valPath = pr.GetValue(valTokens) ?? (File.Exists("runs/tokens-test.safetensors") ? "runs/tokens-test.safetensors" : null);
             var val = valPath is null ? null : ReadCache(valPath);
             if (val is not null) CheckCacheMatchesTokenizer(val, tokHash, valPath!);
 

@@ -1,37 +1,40 @@
-using System.Buffers.Binary;
+using System.Globalization;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
+using ResGen.Training;
+using static TorchSharp.torch;
 
 namespace ResGen.Data;
 
 /// <summary>
-/// The on-disk form of a <see cref="TokenCache"/>. All numbers are little-endian:
+/// The on-disk form of a <see cref="TokenCache"/>: one safetensors file (readable from Python with
+/// <c>safetensors.safe_open</c>) holding
 /// <code>
-/// offset  size  field
-///      0     8  magic "RGTOKC01" (ASCII)
-///      8     4  version (int32, currently 1)
-///     12     4  N, items
-///     16     4  L, positions per item (= grid height * grid width)
-///     20     4  D, depth (codes per position)
-///     24     4  K, codebook size (1..65536)
-///     28     4  grid height
-///     32     4  grid width
-///     36     4  number of classes
-///     40     4  M, metadata length in bytes
-///     44     M  metadata, UTF-8 JSON
-///   44+M  2NLD  tokens, uint16, item-major then position then depth
-///          4N   labels, int32
+/// tokens  [N, L, D]  code indices, item by item, position by position, depth by depth:
+///                    U8 when K &lt;= 256, I16 when K &lt;= 32768, else I32 (the narrowest that holds K - 1)
+/// labels  [N]        I32 class labels
 /// </code>
+/// and in the header's <c>__metadata__</c> map (strings only, as safetensors requires):
+/// <code>
+/// format          "resgen-token-cache"
+/// format_version  "1"
+/// grid_height, grid_width, codebook_size, class_count   decimal integers (L = grid_height * grid_width, K)
+/// source          the cache's JSON metadata (tokenizer path, tokenizer_config_hash, split, data set)
+/// </code>
+/// The metadata lives in the file rather than in a sidecar so that a cache stays one file: written
+/// by one rename, copied or passed as one path, and never out of step with a second file.
 /// </summary>
 public static class TokenCacheFile
 {
-    /// <summary>The eight bytes every token cache starts with.</summary>
-    public const string Magic = "RGTOKC01";
+    /// <summary>The <c>format</c> entry of every token cache's metadata.</summary>
+    public const string Format = "resgen-token-cache";
 
     /// <summary>The format version this build writes and reads.</summary>
     public const int Version = 1;
 
-    private const int HeaderSize = 44;
+    private const string OldMagic = "RGTOKC01";
+    private const string ReEncode = "re-create it with `resgen tokenizer encode`";
 
     /// <summary>Writes <paramref name="cache"/> to <paramref name="path"/> atomically (temporary file, then rename).</summary>
     /// <param name="path">Destination file.</param>
@@ -40,116 +43,180 @@ public static class TokenCacheFile
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(cache);
-        byte[] metadata = Encoding.UTF8.GetBytes(cache.Metadata);
-        var header = new byte[HeaderSize];
-        Encoding.ASCII.GetBytes(Magic, header);
-        int[] fields =
-        [
-            Version, cache.Count, cache.Length, cache.Depth, cache.CodebookSize,
-            cache.GridHeight, cache.GridWidth, cache.ClassCount, metadata.Length,
-        ];
-        for (int i = 0; i < fields.Length; i++)
+        using var scope = NewDisposeScope();
+        long[] shape = [cache.Count, cache.Length, cache.Depth];
+        var tokens = cache.CodebookSize switch
         {
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8 + 4 * i), fields[i]);
-        }
-
-        IO.AtomicFile.Write(path, stream =>
+            <= 256 => tensor(Narrow<byte>(cache.Tokens), shape),
+            <= 32768 => tensor(MemoryMarshal.Cast<ushort, short>(cache.Tokens).ToArray(), shape),
+            _ => tensor(Narrow<int>(cache.Tokens), shape),
+        };
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal)
         {
-            stream.Write(header);
-            stream.Write(metadata);
-            WriteLittleEndian(stream, cache.Tokens);
-            WriteLittleEndian(stream, cache.LabelValues);
-        });
+            ["tokens"] = tokens,
+            ["labels"] = tensor(cache.LabelValues, [cache.Count]),
+        };
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = Format,
+            ["format_version"] = Version.ToString(CultureInfo.InvariantCulture),
+            ["grid_height"] = cache.GridHeight.ToString(CultureInfo.InvariantCulture),
+            ["grid_width"] = cache.GridWidth.ToString(CultureInfo.InvariantCulture),
+            ["codebook_size"] = cache.CodebookSize.ToString(CultureInfo.InvariantCulture),
+            ["class_count"] = cache.ClassCount.ToString(CultureInfo.InvariantCulture),
+            ["source"] = cache.Metadata,
+        };
+        SafetensorsFile.WriteAtomic(path, tensors, metadata);
     }
 
     /// <summary>Reads and fully validates a token cache file.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The cache.</returns>
-    /// <exception cref="UserErrorException">The file is missing, not a token cache, of another version, truncated or corrupt.</exception>
+    /// <exception cref="UserErrorException">The file is missing, not a token cache, in an old format, truncated or corrupt.</exception>
     public static TokenCache Read(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        byte[] bytes;
+        if (!File.Exists(path))
+        {
+            throw new UserErrorException($"Token cache '{path}' does not exist; create it with `resgen tokenizer encode`.");
+        }
+        if (StartsWith(path, OldMagic))
+        {
+            throw new UserErrorException(
+                $"Token cache '{path}' is in the old {OldMagic} format, which this version no longer reads; {ReEncode}.");
+        }
+
+        var header = SafetensorsFile.ReadHeader(path, $"token cache '{path}'");
+        var meta = header.Metadata;
+        if (!meta.TryGetValue("format", out var format) || format != Format)
+        {
+            throw new UserErrorException(
+                $"File '{path}' is not a token cache: its safetensors metadata lacks \"format\": \"{Format}\".");
+        }
+        if (!meta.TryGetValue("format_version", out var version))
+        {
+            throw Corrupt(path, "its metadata lacks \"format_version\"");
+        }
+        if (version != Version.ToString(CultureInfo.InvariantCulture))
+        {
+            throw new UserErrorException(
+                $"Token cache '{path}' has format version '{version}', but this build reads only version {Version}; {ReEncode}.");
+        }
+        int gridH = Number(meta, "grid_height", 1, int.MaxValue, path);
+        int gridW = Number(meta, "grid_width", 1, int.MaxValue, path);
+        int k = Number(meta, "codebook_size", 1, 65536, path);
+        int classes = Number(meta, "class_count", 1, int.MaxValue, path);
+        if (!meta.TryGetValue("source", out var source))
+        {
+            throw Corrupt(path, "its metadata lacks \"source\"");
+        }
+
+        var names = header.Tensors.Keys.Order(StringComparer.Ordinal).ToList();
+        if (!names.SequenceEqual(["labels", "tokens"]))
+        {
+            throw Corrupt(path, $"it holds the tensors [{string.Join(", ", names)}] instead of [labels, tokens]");
+        }
+        var tokenEntry = header.Tensors["tokens"];
+        var labelEntry = header.Tensors["labels"];
+        if (tokenEntry.DType is not ("U8" or "I16" or "I32") || labelEntry.DType != "I32")
+        {
+            throw Corrupt(path, $"its tokens are {tokenEntry.DType} and its labels {labelEntry.DType}, but U8, I16 or I32 tokens and I32 labels are expected");
+        }
+        long[] ts = tokenEntry.Shape, ls = labelEntry.Shape;
+        if (ts.Length != 3 || ls.Length != 1 || ts[0] != ls[0] || ts[1] != (long)gridH * gridW || ts[1] > int.MaxValue
+            || ts[2] is < 1 or > int.MaxValue)
+        {
+            throw Corrupt(path,
+                $"its tokens {StateDictDiff.Shape(ts)} and labels {StateDictDiff.Shape(ls)} do not fit [N, {(long)gridH * gridW}, D] and [N] " +
+                $"for a {gridH}x{gridW} grid");
+        }
+        if (ts[0] * ts[1] * ts[2] > Array.MaxLength)
+        {
+            throw Corrupt(path, $"its {ts[0] * ts[1] * ts[2]} tokens are more than one array can hold");
+        }
+
+        using var scope = NewDisposeScope();
+        var tensors = SafetensorsFile.Load(path, $"token cache '{path}'");
+        var (tokens, problem) = ToUInt16(tokenEntry.DType, tensors["tokens"].bytes);
+        if (problem is not null)
+        {
+            throw Corrupt(path, problem);
+        }
+        int[] labels = MemoryMarshal.Cast<byte, int>(tensors["labels"].bytes).ToArray();
+        if (TokenCache.FindProblem(tokens, labels, k, classes, source) is { } found)
+        {
+            throw Corrupt(path, found.Message);
+        }
+        return new TokenCache(tokens, labels, gridH, gridW, (int)ts[2], k, classes, source);
+    }
+
+    /// <summary>The little-endian <paramref name="dtype"/> values in <paramref name="bytes"/> as uint16, or the first one uint16 cannot hold.</summary>
+    private static (ushort[] Tokens, string? Problem) ToUInt16(string dtype, ReadOnlySpan<byte> bytes)
+    {
+        if (dtype == "I16")
+        {
+            var values = MemoryMarshal.Cast<byte, short>(bytes);
+            int bad = values.IndexOfAnyInRange(short.MinValue, (short)-1);
+            return bad >= 0 ? ([], $"token {bad} is {values[bad]}, outside 0..{ushort.MaxValue}") : (MemoryMarshal.Cast<short, ushort>(values).ToArray(), null);
+        }
+        if (dtype == "I32")
+        {
+            var values = MemoryMarshal.Cast<byte, int>(bytes);
+            int bad = values.IndexOfAnyExceptInRange(0, ushort.MaxValue);
+            return bad >= 0 ? ([], $"token {bad} is {values[bad]}, outside 0..{ushort.MaxValue}") : (Widen<int>(values), null);
+        }
+        return (Widen<byte>(bytes), null);
+    }
+
+    private static T[] Narrow<T>(ushort[] tokens) where T : IBinaryInteger<T>
+    {
+        var result = new T[tokens.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = T.CreateTruncating(tokens[i]);
+        }
+        return result;
+    }
+
+    private static ushort[] Widen<T>(ReadOnlySpan<T> values) where T : IBinaryInteger<T>
+    {
+        var result = new ushort[values.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = ushort.CreateTruncating(values[i]);
+        }
+        return result;
+    }
+
+    private static int Number(IReadOnlyDictionary<string, string> meta, string key, int min, int max, string path)
+    {
+        if (!meta.TryGetValue(key, out var text))
+        {
+            throw Corrupt(path, $"its metadata lacks \"{key}\"");
+        }
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value)
+            || value < min || value > max)
+        {
+            throw Corrupt(path, $"its metadata \"{key}\" is '{text}', not a whole number in {min}..{max}");
+        }
+        return value;
+    }
+
+    private static bool StartsWith(string path, string magic)
+    {
         try
         {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new UserErrorException($"Token cache '{path}' does not exist; create it by encoding the data set first.", ex);
+            using var stream = File.OpenRead(path);
+            var head = new byte[magic.Length];
+            return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length
+                && Encoding.ASCII.GetString(head) == magic;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new UserErrorException($"Token cache '{path}' cannot be read: {ex.Message}", ex);
+            throw new UserErrorException($"Token cache '{path}' cannot be read: {ex.Message.TrimEnd('.')}.", ex);
         }
-
-        if (bytes.Length < Magic.Length || Encoding.ASCII.GetString(bytes, 0, Magic.Length) != Magic)
-        {
-            throw new UserErrorException($"File '{path}' is not a token cache: it does not start with \"{Magic}\".");
-        }
-        if (bytes.Length < HeaderSize)
-        {
-            throw new UserErrorException($"Token cache '{path}' is truncated: it ends inside the {HeaderSize}-byte header.");
-        }
-        int Field(int i) => BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8 + 4 * i));
-        int version = Field(0);
-        if (version != Version)
-        {
-            throw new UserErrorException(
-                $"Token cache '{path}' has format version {version}, but this build reads only version {Version}; re-create the cache.");
-        }
-        int n = Field(1), l = Field(2), d = Field(3), k = Field(4), gridH = Field(5), gridW = Field(6), classes = Field(7), metaLength = Field(8);
-        if (n < 0 || l < 1 || d < 1 || k is < 1 or > 65536 || gridH < 1 || gridW < 1 || (long)gridH * gridW != l
-            || classes < 1 || metaLength < 0)
-        {
-            throw new UserErrorException(
-                $"Token cache '{path}' has an inconsistent header (N={n}, L={l}, D={d}, K={k}, grid={gridH}x{gridW}, " +
-                $"classes={classes}, metadata={metaLength} bytes).");
-        }
-
-        long tokenCount = (long)n * l * d;
-        long expected = HeaderSize + (long)metaLength + tokenCount * 2 + (long)n * 4;
-        if (bytes.LongLength < expected)
-        {
-            throw new UserErrorException(
-                $"Token cache '{path}' is truncated: its header describes {expected} bytes but the file has {bytes.LongLength}.");
-        }
-        if (bytes.LongLength > expected)
-        {
-            throw new UserErrorException(
-                $"Token cache '{path}' is corrupt: it has {bytes.LongLength - expected} unexpected bytes after the labels.");
-        }
-
-        int offset = HeaderSize;
-        string metadata = Encoding.UTF8.GetString(bytes, offset, metaLength);
-        offset += metaLength;
-        ushort[] tokens = ReadLittleEndian<ushort>(bytes.AsSpan(offset, checked((int)(tokenCount * 2))));
-        offset += (int)(tokenCount * 2);
-        int[] labels = ReadLittleEndian<int>(bytes.AsSpan(offset, n * 4));
-
-        if (TokenCache.FindProblem(tokens, labels, k, classes, metadata) is { } problem)
-        {
-            throw new UserErrorException($"Token cache '{path}' is corrupt: {problem.Message}.");
-        }
-        return new TokenCache(tokens, labels, gridH, gridW, d, k, classes, metadata);
     }
 
-    private static void WriteLittleEndian<T>(Stream stream, T[] values) where T : unmanaged
-    {
-        if (BitConverter.IsLittleEndian)
-        {
-            stream.Write(MemoryMarshal.AsBytes(values.AsSpan()));
-            return;
-        }
-        throw new PlatformNotSupportedException("Token caches are only written on little-endian machines.");
-    }
-
-    private static T[] ReadLittleEndian<T>(ReadOnlySpan<byte> bytes) where T : unmanaged
-    {
-        if (!BitConverter.IsLittleEndian)
-        {
-            throw new PlatformNotSupportedException("Token caches are only read on little-endian machines.");
-        }
-        return MemoryMarshal.Cast<byte, T>(bytes).ToArray();
-    }
+    private static UserErrorException Corrupt(string path, string detail) =>
+        new($"Token cache '{path}' is corrupt: {detail}.");
 }

@@ -34,10 +34,10 @@ public static class ClassifierCheckpoint
         return Convert.ToHexStringLower(SHA256.HashData(stream))[..16];
     }
 
-    /// <summary>The file caching the test split's feature statistics next to a checkpoint: <c>NAME.test-stats.bin</c>.</summary>
+    /// <summary>The file caching the test split's feature statistics next to a checkpoint: <c>NAME.test-stats.safetensors</c>.</summary>
     public static string TestStatsPath(string path)
     {
         var weights = CheckpointPaths.For(path).Weights;
-        return weights[..^".safetensors".Length] + ".test-stats.bin";
+        return weights[..^".safetensors".Length] + ".test-stats.safetensors";
     }
 }

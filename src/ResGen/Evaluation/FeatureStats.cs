@@ -1,5 +1,6 @@
+using System.Globalization;
 using System.Text;
-using ResGen.IO;
+using ResGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,9 +14,6 @@ namespace ResGen.Evaluation;
 /// </summary>
 public sealed class FeatureStats
 {
-    const string Magic = "RGFSTAT1";
-    const int FormatVersion = 1;
-
     /// <summary>Creates statistics from a mean [F] and a row-major covariance [F×F].</summary>
     public FeatureStats(double[] mean, double[] covariance, long count, string source = "")
     {
@@ -57,54 +55,80 @@ public sealed class FeatureStats
         return acc.ToStats(source);
     }
 
-    /// <summary>Writes the statistics to a small binary file (atomically).</summary>
+    /// <summary>
+    /// Writes the statistics atomically as a safetensors file (readable from Python): <c>mean</c> [F] and
+    /// <c>covariance</c> [F, F] in float64, and in its <c>__metadata__</c> <c>format</c>
+    /// (<c>resgen-feature-stats</c>), <c>format_version</c>, <c>count</c> and <c>source</c>.
+    /// </summary>
     public void Save(string path)
     {
-        AtomicFile.Write(path, stream =>
+        using var scope = torch.NewDisposeScope();
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal)
         {
-            using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            w.Write(Encoding.ASCII.GetBytes(Magic));
-            w.Write(FormatVersion);
-            w.Write(Dim);
-            w.Write(Count);
-            var source = Encoding.UTF8.GetBytes(Source);
-            w.Write(source.Length);
-            w.Write(source);
-            foreach (var v in Mean) w.Write(v);
-            foreach (var v in Covariance) w.Write(v);
-        });
+            ["mean"] = MeanTensor(),
+            ["covariance"] = CovarianceTensor(),
+        };
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = Format,
+            ["format_version"] = FormatVersion.ToString(CultureInfo.InvariantCulture),
+            ["count"] = Count.ToString(CultureInfo.InvariantCulture),
+            ["source"] = Source,
+        };
+        SafetensorsFile.WriteAtomic(path, tensors, metadata);
     }
 
-    /// <summary>Reads statistics written by <see cref="Save"/>; a missing, truncated or foreign file is a <see cref="UserErrorException"/>.</summary>
+    /// <summary>Reads statistics written by <see cref="Save"/>; a missing, truncated, foreign or damaged file is a <see cref="UserErrorException"/>.</summary>
     public static FeatureStats Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        string what = $"feature statistics file '{path}'";
         if (!File.Exists(path)) throw new UserErrorException($"Feature statistics file '{path}' does not exist.");
-        var bytes = File.ReadAllBytes(path);
+        if (StartsWithOldMagic(path))
+            throw new UserErrorException($"Feature statistics file '{path}' is in the old {OldMagic} format, which this version no longer reads; delete it so that it is computed anew.");
+        var header = SafetensorsFile.ReadHeader(path, what);
+        var meta = header.Metadata;
+        if (!meta.TryGetValue("format", out var format) || format != Format)
+            throw new UserErrorException($"File '{path}' is not a feature statistics file: its safetensors metadata lacks \"format\": \"{Format}\".");
+        if (!meta.TryGetValue("format_version", out var version) || version != FormatVersion.ToString(CultureInfo.InvariantCulture))
+            throw Corrupt(path, $"its format version is '{version}', but this build reads only version {FormatVersion}");
+        if (!meta.TryGetValue("count", out var countText) || !long.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out long count) || count < 2)
+            throw Corrupt(path, $"its metadata \"count\" is '{countText}', not a whole number of at least 2");
+        if (!meta.TryGetValue("source", out var source)) throw Corrupt(path, "its metadata lacks \"source\"");
+        var names = header.Tensors.Keys.Order(StringComparer.Ordinal).ToList();
+        if (!names.SequenceEqual(["covariance", "mean"]))
+            throw Corrupt(path, $"it holds the tensors [{string.Join(", ", names)}] instead of [covariance, mean]");
+        var (m, c) = (header.Tensors["mean"], header.Tensors["covariance"]);
+        if (m.DType != "F64" || c.DType != "F64")
+            throw Corrupt(path, $"its mean is {m.DType} and its covariance {c.DType}, but both must be F64");
+        if (m.Shape.Length != 1 || m.Shape[0] < 1 || !c.Shape.SequenceEqual([m.Shape[0], m.Shape[0]]))
+            throw Corrupt(path, $"its mean {StateDictDiff.Shape(m.Shape)} and covariance {StateDictDiff.Shape(c.Shape)} are not [F] and [F, F]");
+
+        using var scope = torch.NewDisposeScope();
+        var tensors = SafetensorsFile.Load(path, what);
+        Checkpoint.CheckFinite(tensors, $"Feature statistics file '{path}'");
+        return new FeatureStats(tensors["mean"].data<double>().ToArray(), tensors["covariance"].data<double>().ToArray(), count, source);
+    }
+
+    const string Format = "resgen-feature-stats";
+    const int FormatVersion = 1;
+    const string OldMagic = "RGFSTAT1";
+
+    static bool StartsWithOldMagic(string path)
+    {
         try
         {
-            using var r = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
-            if (Encoding.ASCII.GetString(r.ReadBytes(Magic.Length)) != Magic) throw new FormatException("it does not start with " + Magic);
-            int version = r.ReadInt32();
-            if (version != FormatVersion) throw new FormatException($"it has format version {version}, expected {FormatVersion}");
-            int dim = r.ReadInt32();
-            long count = r.ReadInt64();
-            int sourceLength = r.ReadInt32();
-            if (dim < 1 || count < 2 || sourceLength < 0) throw new FormatException($"its header (dim {dim}, count {count}) is invalid");
-            long expected = Magic.Length + 4 + 4 + 8 + 4 + (long)sourceLength + 8L * (dim + (long)dim * dim);
-            if (expected != bytes.LongLength) throw new FormatException($"it should be {expected} bytes but is {bytes.LongLength}");
-            var source = Encoding.UTF8.GetString(r.ReadBytes(sourceLength));
-            var mean = new double[dim];
-            for (int i = 0; i < dim; i++) mean[i] = r.ReadDouble();
-            var cov = new double[(long)dim * dim];
-            for (long i = 0; i < cov.LongLength; i++) cov[i] = r.ReadDouble();
-            return new FeatureStats(mean, cov, count, source);
+            using var stream = File.OpenRead(path);
+            var head = new byte[OldMagic.Length];
+            return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && Encoding.ASCII.GetString(head) == OldMagic;
         }
-        catch (Exception e) when (e is FormatException or EndOfStreamException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserErrorException($"Feature statistics file '{path}' is truncated or corrupt: {e.Message.TrimEnd('.')}.", e);
+            throw new UserErrorException($"Feature statistics file '{path}' cannot be read: {e.Message.TrimEnd('.')}.", e);
         }
     }
+
+    static UserErrorException Corrupt(string path, string detail) => new($"Feature statistics file '{path}' is corrupt: {detail}.");
 }
 
 /// <summary>

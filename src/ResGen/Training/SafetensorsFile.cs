@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using ResGen.IO;
 using TorchSharp.PyBridge;
@@ -13,10 +14,17 @@ namespace ResGen.Training;
 /// <param name="End">End (exclusive) of its bytes.</param>
 public sealed record SafetensorsEntry(string DType, long[] Shape, long Begin, long End);
 
+/// <summary>A checked safetensors header: its tensor entries and its <c>__metadata__</c> map (empty when absent).</summary>
+/// <param name="Tensors">The tensor entries by name.</param>
+/// <param name="Metadata">The string-to-string <c>__metadata__</c> map.</param>
+public sealed record SafetensorsHeader(IReadOnlyDictionary<string, SafetensorsEntry> Tensors, IReadOnlyDictionary<string, string> Metadata);
+
 /// <summary>
 /// Validated reading and atomic writing of safetensors files. Reading checks the header length,
 /// the JSON header and that the file is exactly as long as the data the header describes, so a
-/// truncated or corrupt file is reported before any tensor is touched.
+/// truncated or corrupt file is reported before any tensor is touched. Tensors are read and (without
+/// metadata) written by TorchSharp.PyBridge; it writes no <c>__metadata__</c>, so files that carry
+/// one get their header from <see cref="Writer(IReadOnlyDictionary{string, Tensor}, IReadOnlyDictionary{string, string})"/>.
 /// </summary>
 public static class SafetensorsFile
 {
@@ -39,7 +47,12 @@ public static class SafetensorsFile
     /// <summary>Reads and checks the header of <paramref name="path"/>; throws <see cref="UserErrorException"/> naming <paramref name="what"/>.</summary>
     /// <param name="path">The file.</param>
     /// <param name="what">How messages name the file, e.g. <c>checkpoint 'a.safetensors'</c>.</param>
-    public static IReadOnlyDictionary<string, SafetensorsEntry> ReadIndex(string path, string what)
+    public static IReadOnlyDictionary<string, SafetensorsEntry> ReadIndex(string path, string what) => ReadHeader(path, what).Tensors;
+
+    /// <summary>Like <see cref="ReadIndex"/>, and also returns the <c>__metadata__</c> map, which must map strings to strings.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="what">How messages name the file, e.g. <c>token cache 'a.safetensors'</c>.</param>
+    public static SafetensorsHeader ReadHeader(string path, string what)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(what);
@@ -48,31 +61,38 @@ public static class SafetensorsFile
             throw new UserErrorException($"{Capital(what)} does not exist.");
         }
 
-        using var stream = File.OpenRead(path);
-        var fileLength = stream.Length;
-        Span<byte> lengthBytes = stackalloc byte[8];
-        if (fileLength < 8 || stream.ReadAtLeast(lengthBytes, 8, throwOnEndOfStream: false) < 8)
+        try
         {
-            throw Corrupt(what, $"the file is {fileLength} bytes, too short for the 8-byte header length");
-        }
+            using var stream = File.OpenRead(path);
+            var fileLength = stream.Length;
+            Span<byte> lengthBytes = stackalloc byte[8];
+            if (fileLength < 8 || stream.ReadAtLeast(lengthBytes, 8, throwOnEndOfStream: false) < 8)
+            {
+                throw Corrupt(what, $"the file is {fileLength} bytes, too short for the 8-byte header length");
+            }
 
-        var headerLength = BitConverter.ToUInt64(lengthBytes);
-        if (headerLength == 0 || headerLength > MaxHeaderBytes || (long)headerLength > fileLength - 8)
+            var headerLength = BitConverter.ToUInt64(lengthBytes);
+            if (headerLength == 0 || headerLength > MaxHeaderBytes || (long)headerLength > fileLength - 8)
+            {
+                throw Corrupt(what, $"the header length {headerLength} does not fit in a file of {fileLength} bytes");
+            }
+
+            var header = new byte[headerLength];
+            stream.ReadExactly(header);
+            var parsed = ParseHeader(header, what);
+            var dataEnd = parsed.Tensors.Values.Select(e => e.End).DefaultIfEmpty(0).Max();
+            var expectedLength = 8 + (long)headerLength + dataEnd;
+            if (expectedLength != fileLength)
+            {
+                throw Corrupt(what, $"the header describes {expectedLength} bytes but the file has {fileLength}");
+            }
+
+            return parsed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Corrupt(what, $"the header length {headerLength} does not fit in a file of {fileLength} bytes");
+            throw new UserErrorException($"{Capital(what)} cannot be read: {e.Message.TrimEnd('.')}.", e);
         }
-
-        var header = new byte[headerLength];
-        stream.ReadExactly(header);
-        var index = ParseHeader(header, what);
-        var dataEnd = index.Values.Select(e => e.End).DefaultIfEmpty(0).Max();
-        var expectedLength = 8 + (long)headerLength + dataEnd;
-        if (expectedLength != fileLength)
-        {
-            throw Corrupt(what, $"the header describes {expectedLength} bytes but the file has {fileLength}");
-        }
-
-        return index;
     }
 
     /// <summary>
@@ -87,6 +107,14 @@ public static class SafetensorsFile
         AtomicFile.Write(path, Writer(tensors));
     }
 
+    /// <summary>Like <see cref="WriteAtomic(string, IReadOnlyDictionary{string, Tensor})"/>, with a <c>__metadata__</c> map in the header.</summary>
+    public static void WriteAtomic(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var scope = NewDisposeScope();
+        AtomicFile.Write(path, Writer(tensors, metadata));
+    }
+
     /// <summary>
     /// Copies <paramref name="tensors"/> to the CPU now (into the current dispose scope) and returns
     /// what writes them as a safetensors file, for <see cref="AtomicFile.WriteGroup"/>.
@@ -98,14 +126,65 @@ public static class SafetensorsFile
         return stream => Safetensors.SaveStateDict(stream, ready, leaveOpen: true);
     }
 
+    /// <summary>
+    /// Like <see cref="Writer(IReadOnlyDictionary{string, Tensor})"/>, with <paramref name="metadata"/> as the
+    /// header's <c>__metadata__</c> map (what Python's <c>safe_open(...).metadata()</c> returns). The header
+    /// is written here because TorchSharp.PyBridge writes none: the JSON header (metadata first, then the
+    /// tensors in the given order, each right after the previous one), padded with spaces to a multiple of
+    /// 8 bytes as the safetensors reference writer does, then the tensors' bytes.
+    /// </summary>
+    public static Action<Stream> Writer(IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(metadata);
+        var ready = tensors.Select(kv => (Name: kv.Key, Tensor: kv.Value.detach().cpu().contiguous())).ToList();
+        var header = new Dictionary<string, object> { ["__metadata__"] = metadata };
+        long offset = 0;
+        foreach (var (name, tensor) in ready)
+        {
+            var bytes = tensor.NumberOfElements * tensor.ElementSize;
+            header.Add(name, new Dictionary<string, object>
+            {
+                ["dtype"] = DTypeNames.TryGetValue(tensor.dtype, out var dtype)
+                    ? dtype : throw new ArgumentException($"tensor '{name}' has dtype {tensor.dtype}, which safetensors files here do not hold.", nameof(tensors)),
+                ["shape"] = tensor.shape,
+                ["data_offsets"] = new[] { offset, offset + bytes },
+            });
+            offset += bytes;
+        }
+
+        // relaxed escaping keeps quotes in metadata values readable in the file; it is still strict JSON
+        var json = JsonSerializer.SerializeToUtf8Bytes(header, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var padded = new byte[(json.Length + 7) / 8 * 8];
+        padded.AsSpan().Fill((byte)' ');
+        json.CopyTo(padded, 0);
+        return stream =>
+        {
+            stream.Write(BitConverter.GetBytes((ulong)padded.Length));
+            stream.Write(padded);
+            foreach (var (_, tensor) in ready)
+            {
+                stream.Write(tensor.bytes);
+            }
+        };
+    }
+
     /// <summary>Loads all tensors of a file checked by <see cref="ReadIndex"/>; they are registered in the current dispose scope.</summary>
     public static Dictionary<string, Tensor> Load(string path, string what)
     {
         ReadIndex(path, what);
-        return Safetensors.LoadStateDict(path);
+        try
+        {
+            return Safetensors.LoadStateDict(path);
+        }
+        catch (Exception e) when (e is JsonException or NotImplementedException)
+        {
+            // a valid header TorchSharp.PyBridge cannot take: a metadata key it reads as a tensor field, or a tensor over 2 GB
+            throw Corrupt(what, $"TorchSharp.PyBridge cannot load it ({e.Message.TrimEnd('.')})", e);
+        }
     }
 
-    private static Dictionary<string, SafetensorsEntry> ParseHeader(byte[] header, string what)
+    private static SafetensorsHeader ParseHeader(byte[] header, string what)
     {
         JsonDocument document;
         try
@@ -125,6 +204,7 @@ public static class SafetensorsFile
             }
 
             var index = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             try
             {
                 foreach (var property in document.RootElement.EnumerateObject())
@@ -133,14 +213,26 @@ public static class SafetensorsFile
                     {
                         index[property.Name] = ParseEntry(property, what);
                     }
+                    else if (property.Value.ValueKind != JsonValueKind.Object
+                             || property.Value.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.String))
+                    {
+                        throw Corrupt(what, "its __metadata__ is not a map of strings to strings");
+                    }
+                    else
+                    {
+                        foreach (var entry in property.Value.EnumerateObject())
+                        {
+                            metadata[entry.Name] = entry.Value.GetString()!;
+                        }
+                    }
                 }
             }
             catch (InvalidOperationException e)
             {
-                throw Corrupt(what, "the header holds a name that is not valid UTF-8", e);
+                throw Corrupt(what, "the header holds a name or string that is not valid UTF-8", e);
             }
 
-            return index;
+            return new SafetensorsHeader(index, metadata);
         }
     }
 
@@ -170,6 +262,20 @@ public static class SafetensorsFile
             throw Corrupt(what, $"tensor '{property.Name}' lacks a valid dtype, shape or data_offsets", ex);
         }
     }
+
+    private static readonly Dictionary<ScalarType, string> DTypeNames = new()
+    {
+        [ScalarType.Float64] = "F64",
+        [ScalarType.Float32] = "F32",
+        [ScalarType.Float16] = "F16",
+        [ScalarType.BFloat16] = "BF16",
+        [ScalarType.Int64] = "I64",
+        [ScalarType.Int32] = "I32",
+        [ScalarType.Int16] = "I16",
+        [ScalarType.Int8] = "I8",
+        [ScalarType.Byte] = "U8",
+        [ScalarType.Bool] = "BOOL",
+    };
 
     private static UserErrorException Corrupt(string what, string detail, Exception? inner = null) =>
         new($"{Capital(what)} is truncated or corrupt: {detail}.", inner);

@@ -32,9 +32,9 @@ public sealed class EndToEndTests
             Assert.Equal(4, psnr.Count);
         }
         Assert.True(File.Exists(dir.File("tok-eval/reconstructions.png")));
-        Ok(Run("tokenizer", "encode", "--checkpoint", Path.Combine(tok, "model"), "--limit", "512", "--out", dir.File("train.bin")));
-        Ok(Run("tokenizer", "encode", "--checkpoint", Path.Combine(tok, "model"), "--split", "test", "--limit", "100", "--out", dir.File("test.bin")));
-        Ok(Run("train", "--tokens", dir.File("train.bin"), "--val-tokens", dir.File("test.bin"), "--tokenizer", Path.Combine(tok, "model"),
+        Ok(Run("tokenizer", "encode", "--checkpoint", Path.Combine(tok, "model"), "--limit", "512", "--out", dir.File("train.safetensors")));
+        Ok(Run("tokenizer", "encode", "--checkpoint", Path.Combine(tok, "model"), "--split", "test", "--limit", "100", "--out", dir.File("test.safetensors")));
+        Ok(Run("train", "--tokens", dir.File("train.safetensors"), "--val-tokens", dir.File("test.safetensors"), "--tokenizer", Path.Combine(tok, "model"),
                "--config", Path.Combine(root, "configs/resgen-tiny.json"), "--out", gen));
         Assert.True(File.Exists(Path.Combine(gen, "loss.png")));
 
@@ -56,13 +56,13 @@ public sealed class EndToEndTests
         foreach (var kind in new[] { "maskgit", "rq-transformer", "ar-resgen" })
         {
             string run = dir.File(kind);
-            Ok(Run("train", "--model", kind, "--tokens", dir.File("train.bin"), "--val-tokens", dir.File("test.bin"), "--tokenizer", Path.Combine(tok, "model"),
+            Ok(Run("train", "--model", kind, "--tokens", dir.File("train.safetensors"), "--val-tokens", dir.File("test.safetensors"), "--tokenizer", Path.Combine(tok, "model"),
                    "--config", Path.Combine(root, $"configs/{kind}-tiny.json"), "--set", "train.steps=10", "--out", run));
             Ok(Run("sample", "--checkpoint", Path.Combine(run, "model"), "--tokenizer", Path.Combine(tok, "model"), "--class", "bag", "--count", "2", "--out-dir", dir.File($"s-{kind}")));
             Assert.True(File.Exists(dir.File($"s-{kind}/c8_0001.png")));
             models.Add(Path.Combine(run, "model"));
         }
-        var wrongModel = Run("train", "--model", "resgen", "--tokens", dir.File("train.bin"), "--tokenizer", Path.Combine(tok, "model"), "--out", dir.File("rq-transformer"), "--resume");
+        var wrongModel = Run("train", "--model", "resgen", "--tokens", dir.File("train.safetensors"), "--tokenizer", Path.Combine(tok, "model"), "--out", dir.File("rq-transformer"), "--resume");
         Assert.Equal(CliApp.UserError, wrongModel.Code);
         Assert.Contains("rq-transformer", wrongModel.Err);
         var bench = Run("bench", "models", "--models", string.Join(",", models), "--tokenizers", Path.Combine(tok, "model"),

@@ -87,7 +87,7 @@ public sealed class FaultInjectionTests
         string root = RepoRoot();
         int kills = int.TryParse(Environment.GetEnvironmentVariable("RESGEN_FAULT_KILLS"), out var k) ? k : 6;
         using var dir = new TempDirectory();
-        string tokens = dir.File("tokens.bin");
+        string tokens = dir.File("tokens.safetensors");
         WriteTokens(tokens);
         string[] Args(string outDir, bool resume) =>
         [

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Text.Json.Nodes;
 using ResGen.Data;
+using ResGen.Training;
 using TorchSharp;
 
 namespace ResGen.Tests.Data;
@@ -34,9 +36,37 @@ public sealed class TokenCacheTests : IDisposable
 
     private string WriteSample()
     {
-        string path = temp.File("tokens.rgtok");
+        string path = temp.File("tokens.safetensors");
         TokenCache.Write(path, Sample());
         return path;
+    }
+
+    /// <summary>Rewrites the JSON header of a safetensors file, keeping its tensor bytes.</summary>
+    private static void EditHeader(string path, Action<JsonObject> edit)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        int length = checked((int)BinaryPrimitives.ReadUInt64LittleEndian(bytes));
+        var header = JsonNode.Parse(bytes.AsSpan(8, length))!.AsObject();
+        edit(header);
+        byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. bytes.AsSpan(8 + length)]);
+    }
+
+    /// <summary>Where tensor <paramref name="name"/>'s bytes start in the file.</summary>
+    private static long DataStart(string path, string name)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        return 8 + (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes) + SafetensorsFile.ReadIndex(path, "cache")[name].Begin;
+    }
+
+    /// <summary>Reading fails with one line ending in a full stop that names the file and says <paramref name="says"/>.</summary>
+    private static void ReadFailsWith(string path, string says)
+    {
+        var error = Assert.Throws<UserErrorException>(() => TokenCache.Read(path));
+        Assert.Contains(says, error.Message);
+        Assert.Contains(path, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.EndsWith(".", error.Message);
     }
 
     [Fact]
@@ -54,18 +84,54 @@ public sealed class TokenCacheTests : IDisposable
         Assert.Equal(Metadata, read.Metadata);
     }
 
-    [Fact]
-    public void Write_ProducesTheDocumentedLayout()
+    [Theory]
+    [InlineData(1, "U8")]
+    [InlineData(256, "U8")]
+    [InlineData(257, "I16")]
+    [InlineData(32768, "I16")]
+    [InlineData(32769, "I32")]
+    [InlineData(65536, "I32")]
+    public void TokensAreStoredInTheNarrowestDtypeThatHoldsTheCodebookAndRoundTrip(int k, string dtype)
     {
-        byte[] bytes = File.ReadAllBytes(WriteSample());
-        int metaLength = Encoding.UTF8.GetByteCount(Metadata);
+        ushort[] tokens = [0, (ushort)(k - 1), (ushort)(k / 2), (ushort)(k - 1)];
+        string path = temp.File("k.safetensors");
+        TokenCache.Write(path, new TokenCache(tokens, [1, 0], 1, 2, 1, k, 2, "{}"));
 
-        Assert.Equal("RGTOKC01", Encoding.ASCII.GetString(bytes, 0, 8));
-        Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)));
-        Assert.Equal(3, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)));
-        Assert.Equal(metaLength, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(40)));
-        Assert.Equal(44 + metaLength + 3 * 6 * 2 * 2 + 3 * 4, bytes.Length);
-        Assert.Equal(9, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(bytes.Length - 4)));
+        Assert.Equal(dtype, SafetensorsFile.ReadIndex(path, "cache")["tokens"].DType);
+        var read = TokenCache.Read(path);
+        Assert.Equal(tokens, read.Tokens);
+        Assert.Equal(k, read.CodebookSize);
+    }
+
+    [Fact]
+    public void Write_ProducesAPlainSafetensorsFileWithTheLayoutInItsMetadata()
+    {
+        string path = WriteSample();
+        byte[] bytes = File.ReadAllBytes(path);
+
+        var header = SafetensorsFile.ReadHeader(path, "cache");
+        Assert.Equal(["labels", "tokens"], header.Tensors.Keys.Order());
+        Assert.Equal("I16", header.Tensors["tokens"].DType);
+        Assert.Equal([3, 6, 2], header.Tensors["tokens"].Shape);
+        Assert.Equal("I32", header.Tensors["labels"].DType);
+        Assert.Equal([3], header.Tensors["labels"].Shape);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["format"] = "resgen-token-cache",
+            ["format_version"] = "1",
+            ["grid_height"] = "2",
+            ["grid_width"] = "3",
+            ["codebook_size"] = "300",
+            ["class_count"] = "10",
+            ["source"] = Metadata,
+        }, header.Metadata);
+        Assert.Equal(0UL, BinaryPrimitives.ReadUInt64LittleEndian(bytes) % 8);   // data 8-byte aligned, as Python's writer does
+        // the tensors as TorchSharp.PyBridge (and so Python) sees them
+        using var scope = torch.NewDisposeScope();
+        var tensors = SafetensorsFile.Load(path, "cache");
+        Assert.Equal(torch.ScalarType.Int16, tensors["tokens"].dtype);
+        Assert.Equal(200 + 51, tensors["tokens"][2, 5, 1].item<short>());
+        Assert.Equal(new[] { 4, 0, 9 }, tensors["labels"].data<int>().ToArray());
     }
 
     [Fact]
@@ -154,92 +220,147 @@ public sealed class TokenCacheTests : IDisposable
     [Fact]
     public void Read_MissingFileIsAUserError()
     {
-        string path = temp.File("absent.rgtok");
-
-        var error = Assert.Throws<UserErrorException>(() => TokenCache.Read(path));
-
-        Assert.Contains(path, error.Message);
-        Assert.Contains("does not exist", error.Message);
+        ReadFailsWith(temp.File("absent.safetensors"), "does not exist");
     }
 
     [Fact]
-    public void Read_BadMagicIsAUserError()
+    public void Read_TheOldFormatAsksToReEncode()
     {
-        string path = WriteSample();
-        byte[] bytes = File.ReadAllBytes(path);
-        bytes[7] = (byte)'2';
-        File.WriteAllBytes(path, bytes);
+        // the start of a cache in the RGTOKC01 format this version replaced: magic, version 1, N = 3, ...
+        string path = temp.File("tokens-train.bin");
+        byte[] old = new byte[44 + 2 + 3 * 6 * 2 * 2 + 3 * 4];
+        Encoding.ASCII.GetBytes("RGTOKC01", old);
+        int[] fields = [1, 3, 6, 2, 300, 2, 3, 10, 2];
+        for (int i = 0; i < fields.Length; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(old.AsSpan(8 + 4 * i), fields[i]);
+        }
+        File.WriteAllBytes(path, old);
 
-        var error = Assert.Throws<UserErrorException>(() => TokenCache.Read(path));
-
-        Assert.Contains("is not a token cache", error.Message);
-    }
-
-    [Fact]
-    public void Read_UnsupportedVersionIsAUserError()
-    {
-        string path = WriteSample();
-        byte[] bytes = File.ReadAllBytes(path);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), 7);
-        File.WriteAllBytes(path, bytes);
-
-        var error = Assert.Throws<UserErrorException>(() => TokenCache.Read(path));
-
-        Assert.Contains("version 7", error.Message);
+        ReadFailsWith(path, "is in the old RGTOKC01 format, which this version no longer reads; re-create it with `resgen tokenizer encode`");
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
     [InlineData(20)]
-    [InlineData(60)]
-    [InlineData(1)]
+    [InlineData(100)]
+    [InlineData(-1)]
     public void Read_TruncatedFileIsAUserError(int keep)
     {
         string path = WriteSample();
         byte[] bytes = File.ReadAllBytes(path);
-        int length = keep == 1 ? bytes.Length - 1 : keep;
-        File.WriteAllBytes(path, bytes[..length]);
+        File.WriteAllBytes(path, bytes[..(keep < 0 ? bytes.Length + keep : keep)]);
 
-        var error = Assert.Throws<UserErrorException>(() => TokenCache.Read(path));
-
-        Assert.Contains(path, error.Message);
-        Assert.Contains("truncated", error.Message);
+        ReadFailsWith(path, "truncated or corrupt");
     }
 
     [Fact]
     public void Read_TrailingBytesAreReported()
     {
         string path = WriteSample();
+        long length = new FileInfo(path).Length;
         File.AppendAllText(path, "xx");
 
-        var error = Assert.Throws<UserErrorException>(() => TokenCache.Read(path));
-
-        Assert.Contains("2 unexpected bytes", error.Message);
+        ReadFailsWith(path, $"the header describes {length} bytes but the file has {length + 2}");
     }
 
-    [Fact]
-    public void Read_TokenBeyondTheCodebookIsReportedAsCorrupt()
+    [Theory]
+    [InlineData(300, "is corrupt: token 0 is 300, which is not below the codebook size 300")]
+    [InlineData(-2, "is corrupt: token 0 is -2, outside 0..65535")]
+    public void Read_TokenOutsideTheCodebookIsReportedAsCorrupt(short token, string says)
     {
         string path = WriteSample();
         byte[] bytes = File.ReadAllBytes(path);
-        int firstToken = 44 + Encoding.UTF8.GetByteCount(Metadata);
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(firstToken), 300);
+        BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(checked((int)DataStart(path, "tokens"))), token);
         File.WriteAllBytes(path, bytes);
 
-        var error = Assert.Throws<UserErrorException>(() => TokenCache.Read(path));
-
-        Assert.Contains("is corrupt: token 0 is 300", error.Message);
+        ReadFailsWith(path, says);
     }
 
     [Fact]
-    public void Read_InconsistentHeaderIsReported()
+    public void Read_LabelOutsideTheClassesIsReportedAsCorrupt()
     {
         string path = WriteSample();
         byte[] bytes = File.ReadAllBytes(path);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(28), 5); // grid height 5 * width 3 != L 6
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(checked((int)DataStart(path, "labels")) + 4), 10);
         File.WriteAllBytes(path, bytes);
 
-        var error = Assert.Throws<UserErrorException>(() => TokenCache.Read(path));
+        ReadFailsWith(path, "is corrupt: label 1 is 10, outside 0..9 for 10 classes");
+    }
 
-        Assert.Contains("inconsistent header", error.Message);
+    [Theory]
+    [InlineData("grid_height", "5", "do not fit [N, 15, D] and [N] for a 5x3 grid")]
+    [InlineData("grid_width", "-3", "its metadata \"grid_width\" is '-3', not a whole number")]
+    [InlineData("codebook_size", "65537", "its metadata \"codebook_size\" is '65537', not a whole number in 1..65536")]
+    [InlineData("codebook_size", "251", "token 35 is 251, which is not below the codebook size 251")]
+    [InlineData("class_count", "0x10", "its metadata \"class_count\" is '0x10'")]
+    [InlineData("class_count", null, "its metadata lacks \"class_count\"")]
+    [InlineData("source", "{not json", "the metadata is not valid JSON")]
+    [InlineData("source", null, "its metadata lacks \"source\"")]
+    [InlineData("format_version", "2", "has format version '2', but this build reads only version 1; re-create it with `resgen tokenizer encode`")]
+    [InlineData("format_version", null, "its metadata lacks \"format_version\"")]
+    [InlineData("format", "resgen-checkpoint", "is not a token cache")]
+    [InlineData("format", null, "is not a token cache")]
+    public void Read_BadMetadataIsReported(string key, string? value, string says)
+    {
+        string path = WriteSample();
+        EditHeader(path, header =>
+        {
+            var meta = header["__metadata__"]!.AsObject();
+            if (value is null) meta.Remove(key);
+            else meta[key] = value;
+        });
+
+        ReadFailsWith(path, says);
+    }
+
+    [Theory]
+    [InlineData("labels I64", "its tokens are I16 and its labels I64, but U8, I16 or I32 tokens and I32 labels are expected")]
+    [InlineData("tokens F16", "its tokens are F16 and its labels I32")]
+    [InlineData("tokens [3, 12]", "its tokens [3, 12] and labels [3] do not fit [N, 6, D] and [N] for a 2x3 grid")]
+    [InlineData("tokens [2, 6, 2]", "its tokens [2, 6, 2] and labels [3] do not fit")]
+    [InlineData("tokens [3, 6, 0]", "its tokens [3, 6, 0] and labels [3] do not fit")]
+    [InlineData("labels [1, 3]", "its tokens [3, 6, 2] and labels [1, 3] do not fit")]
+    [InlineData("extra", "it holds the tensors [extra, labels, tokens] instead of [labels, tokens]")]
+    [InlineData("no labels", "it holds the tensors [tokens] instead of [labels, tokens]")]
+    public void Read_WrongTensorsAreReported(string change, string says)
+    {
+        // a well-formed safetensors file with the sample's metadata but other tensors
+        string path = WriteSample();
+        var metadata = SafetensorsFile.ReadHeader(path, "cache").Metadata;
+        using var scope = torch.NewDisposeScope();
+        var tensors = new Dictionary<string, torch.Tensor>
+        {
+            ["tokens"] = torch.zeros([3, 6, 2], torch.int16),
+            ["labels"] = torch.zeros([3], torch.int32),
+        };
+        switch (change)
+        {
+            case "labels I64": tensors["labels"] = torch.zeros([3], torch.int64); break;
+            case "tokens F16": tensors["tokens"] = torch.zeros([3, 6, 2], torch.float16); break;
+            case "tokens [3, 12]": tensors["tokens"] = torch.zeros([3, 12], torch.int16); break;
+            case "tokens [2, 6, 2]": tensors["tokens"] = torch.zeros([2, 6, 2], torch.int16); break;
+            case "tokens [3, 6, 0]": tensors["tokens"] = torch.zeros([3, 6, 0], torch.int16); break;
+            case "labels [1, 3]": tensors["labels"] = torch.zeros([1, 3], torch.int32); break;
+            case "extra": tensors["extra"] = torch.zeros([1], torch.uint8); break;
+            case "no labels": tensors.Remove("labels"); break;
+            default: throw new ArgumentException(change);
+        }
+        SafetensorsFile.WriteAtomic(path, tensors, metadata);
+
+        ReadFailsWith(path, says);
+    }
+
+    [Fact]
+    public void Read_ACheckpointIsNotATokenCache()
+    {
+        string path = temp.File("model.safetensors");
+        using (var scope = torch.NewDisposeScope())
+        {
+            SafetensorsFile.WriteAtomic(path, new Dictionary<string, torch.Tensor> { ["weight"] = torch.zeros(2, 2) });
+        }
+
+        ReadFailsWith(path, "is not a token cache: its safetensors metadata lacks \"format\": \"resgen-token-cache\"");
     }
 }

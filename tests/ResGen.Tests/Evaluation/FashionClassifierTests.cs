@@ -59,6 +59,20 @@ public sealed class FashionClassifierTests
     }
 
     [Fact]
+    public void ShippedTestStatisticsBelongToTheShippedClassifier()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ResGen.slnx"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        string checkpoint = Path.Combine(dir!.FullName, "models", "classifier");
+        // what SampleQuality.TestStats requires to reuse the file instead of recomputing it into models/
+        var stats = FeatureStats.Load(ClassifierCheckpoint.TestStatsPath(checkpoint));
+        Assert.Equal($"classifier {ClassifierCheckpoint.Fingerprint(checkpoint)}; test split; 10000 images", stats.Source);
+        Assert.Equal((128, 10000L), (stats.Dim, stats.Count));
+        Assert.All(stats.Covariance, v => Assert.True(double.IsFinite(v)));
+    }
+
+    [Fact]
     public void ShippedConfigLoadsAndBuilds()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -169,7 +183,7 @@ public sealed class FashionClassifierTests
         string fingerprint = ClassifierCheckpoint.Fingerprint(path);
         Assert.Equal(16, fingerprint.Length);
         Assert.Equal(fingerprint, ClassifierCheckpoint.Fingerprint(path + ".json"));
-        Assert.Equal(dir.File("classifier.test-stats.bin"), ClassifierCheckpoint.TestStatsPath(path + ".safetensors"));
+        Assert.Equal(dir.File("classifier.test-stats.safetensors"), ClassifierCheckpoint.TestStatsPath(path + ".safetensors"));
 
         var test = RandomImages(40, 5);
         var (_, reference) = SampleQuality.LoadReference(path, test);

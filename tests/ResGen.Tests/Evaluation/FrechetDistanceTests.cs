@@ -1,4 +1,5 @@
 using ResGen.Evaluation;
+using ResGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -121,7 +122,7 @@ public sealed class FrechetDistanceTests
     {
         using var dir = new TempDirectory();
         var stats = FeatureStats.FromFeatures(Features(100, 7, 9), "classifier abc; test split; 100 images");
-        var path = dir.File("stats.bin");
+        var path = dir.File("stats.safetensors");
         stats.Save(path);
         var loaded = FeatureStats.Load(path);
         Assert.Equal(stats.Mean, loaded.Mean);
@@ -129,19 +130,76 @@ public sealed class FrechetDistanceTests
         Assert.Equal(stats.Count, loaded.Count);
         Assert.Equal(stats.Source, loaded.Source);
         Assert.Equal(0.0, FrechetDistance.Compute(stats, loaded), 10);
+        Assert.Equal([path], Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
+    public void StatisticsFileIsPlainSafetensorsWithCountAndSourceInItsMetadata()
+    {
+        using var dir = new TempDirectory();
+        var stats = FeatureStats.FromFeatures(Features(30, 4, 12), "classifier abc; test split; 30 images");
+        var path = dir.File("stats.safetensors");
+        stats.Save(path);
+        var header = SafetensorsFile.ReadHeader(path, "stats");
+        Assert.Equal("F64", header.Tensors["mean"].DType);
+        Assert.Equal([4], header.Tensors["mean"].Shape);
+        Assert.Equal("F64", header.Tensors["covariance"].DType);
+        Assert.Equal([4, 4], header.Tensors["covariance"].Shape);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["format"] = "resgen-feature-stats",
+            ["format_version"] = "1",
+            ["count"] = "30",
+            ["source"] = "classifier abc; test split; 30 images",
+        }, header.Metadata);
+        using var scope = torch.NewDisposeScope();
+        var tensors = SafetensorsFile.Load(path, "stats");
+        Assert.Equal(stats.Covariance, tensors["covariance"].data<double>().ToArray());
     }
 
     [Fact]
     public void TruncatedOrMissingStatisticsFilesAreUserErrors()
     {
         using var dir = new TempDirectory();
-        var path = dir.File("stats.bin");
+        var path = dir.File("stats.safetensors");
         FeatureStats.FromFeatures(Features(20, 3, 11)).Save(path);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..^5]);
         Assert.Contains("truncated or corrupt", Assert.Throws<UserErrorException>(() => FeatureStats.Load(path)).Message);
         File.WriteAllBytes(path, [.. "NOTSTATS"u8.ToArray(), .. bytes[8..]]);
-        Assert.Throws<UserErrorException>(() => FeatureStats.Load(path));
-        Assert.Throws<UserErrorException>(() => FeatureStats.Load(dir.File("missing.bin")));
+        Assert.Contains("truncated or corrupt", Assert.Throws<UserErrorException>(() => FeatureStats.Load(path)).Message);
+        Assert.Contains("does not exist", Assert.Throws<UserErrorException>(() => FeatureStats.Load(dir.File("missing.safetensors"))).Message);
+    }
+
+    [Theory]
+    [InlineData("nan", "'covariance' holds NaN or infinite values")]
+    [InlineData("f32", "its mean is F32 and its covariance F64, but both must be F64")]
+    [InlineData("shape", "its mean [3] and covariance [3, 2] are not [F] and [F, F]")]
+    [InlineData("count", "its metadata \"count\" is '1', not a whole number of at least 2")]
+    [InlineData("format", "is not a feature statistics file")]
+    [InlineData("old", "is in the old RGFSTAT1 format, which this version no longer reads; delete it so that it is computed anew")]
+    public void DamagedStatisticsFilesAreOneSentence(string damage, string says)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("stats.safetensors");
+        using var scope = torch.NewDisposeScope();
+        var cov = torch.eye(3, dtype: torch.float64);
+        var tensors = new Dictionary<string, torch.Tensor> { ["mean"] = torch.zeros(3, dtype: torch.float64), ["covariance"] = cov };
+        var meta = new Dictionary<string, string> { ["format"] = "resgen-feature-stats", ["format_version"] = "1", ["count"] = "20", ["source"] = "" };
+        switch (damage)
+        {
+            case "nan": cov[1, 1] = torch.tensor(double.NaN); break;
+            case "f32": tensors["mean"] = torch.zeros(3); break;
+            case "shape": tensors["covariance"] = torch.zeros(3, 2, dtype: torch.float64); break;
+            case "count": meta["count"] = "1"; break;
+            case "format": meta["format"] = "resgen-token-cache"; break;
+        }
+        SafetensorsFile.WriteAtomic(path, tensors, meta);
+        if (damage == "old") File.WriteAllBytes(path, [.. "RGFSTAT1"u8.ToArray(), 1, 0, 0, 0, 3, 0, 0, 0]);
+        var error = Assert.Throws<UserErrorException>(() => FeatureStats.Load(path));
+        Assert.Contains(says, error.Message);
+        Assert.Contains(path, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.EndsWith(".", error.Message);
     }
 }

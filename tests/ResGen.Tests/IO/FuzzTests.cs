@@ -1,6 +1,7 @@
 using System.Text;
 using ResGen.Config;
 using ResGen.Data;
+using ResGen.Evaluation;
 using ResGen.Generation;
 using ResGen.Tests.Config;
 using ResGen.Tests.Data;
@@ -118,9 +119,22 @@ public sealed class FuzzTests : IDisposable
     {
         var rng = new Random(5);
         var tokens = Enumerable.Range(0, 6 * 4 * 3).Select(_ => (ushort)rng.Next(16)).ToArray();
-        string path = _dir.File("valid.bin");
+        string path = _dir.File("valid.safetensors");
         TokenCache.Write(path, new TokenCache(tokens, [0, 1, 2, 3, 4, 5], 2, 2, 3, 16, 10, """{"tokenizer_config_hash":"abc"}"""));
-        Fuzz("t.bin", File.ReadAllBytes(path), p => TokenCache.Read(p), 2000, 6);
+        Fuzz("t.safetensors", File.ReadAllBytes(path), p => TokenCache.Read(p), 2000, 6);
+        // K = 300 stores the tokens as I16 (K = 16 above: U8), where damage can also make them negative
+        var wide = tokens.Select(t => (ushort)(t * 18)).ToArray();
+        TokenCache.Write(path, new TokenCache(wide, [0, 1, 2, 3, 4, 5], 2, 2, 3, 300, 10, """{"tokenizer_config_hash":"abc"}"""));
+        Fuzz("t.safetensors", File.ReadAllBytes(path), p => TokenCache.Read(p), 1000, 13);
+    }
+
+    [Fact]
+    public void FeatureStatistics()
+    {
+        using var features = torch.randn(20, 5, generator: new torch.Generator(14));
+        string path = _dir.File("valid.safetensors");
+        FeatureStats.FromFeatures(features, "classifier 0123456789abcdef; test split; 20 images").Save(path);
+        Fuzz("f.safetensors", File.ReadAllBytes(path), p => FeatureStats.Load(p), 1500, 15);
     }
 
     [Fact]
