@@ -155,12 +155,27 @@ public sealed class FuzzTests : IDisposable
     [Fact]
     public void ConfigFiles()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "ResGen.slnx"))) root = Path.GetDirectoryName(root)!;
+        string root = Repo.Root();
         foreach (var (name, seed) in new[] { ("resgen-small.json", 11), ("resgen-tiny.json", 12) })
         {
             var valid = File.ReadAllBytes(Path.Combine(root, "configs", name));
             Fuzz(name, valid, p => ConfigLoader.Load<ResGenRunConfig>(p, []), 1000, seed);
         }
+    }
+
+    [Theory]
+    [InlineData("png", 13)]
+    [InlineData("jpg", 14)]
+    [InlineData("webp", 15)]
+    public void ImageFiles(string format, int seed)
+    {
+        var kind = format switch { "png" => SkiaSharp.SKEncodedImageFormat.Png, "jpg" => SkiaSharp.SKEncodedImageFormat.Jpeg, _ => SkiaSharp.SKEncodedImageFormat.Webp };
+        using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(24, 16, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul));
+        for (int y = 0; y < 16; y++)
+            for (int x = 0; x < 24; x++) bitmap.SetPixel(x, y, new SkiaSharp.SKColor((byte)(x * 10), (byte)(y * 15), 90, (byte)(255 - x)));
+        using var image = SkiaSharp.SKImage.FromBitmap(bitmap);
+        using var encoded = image.Encode(kind, 90);
+        int decoded = Fuzz("picture." + format, encoded.ToArray(), p => Assert.Equal(8 * 8 * 3, ImageDecoder.Load(p, 8, 3).Length), 1500, seed);
+        Assert.True(decoded < 1500, "no damaged picture was refused");   // the damage reaches the decoder
     }
 }
