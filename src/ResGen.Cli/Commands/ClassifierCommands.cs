@@ -25,22 +25,23 @@ public static class ClassifierCommands
     {
         var config = CommonOptions.Config("classifier");
         var set = CommonOptions.Set();
-        var data = CommonOptions.Data();
+        var data = new DataOptions();
         var output = new Option<string>("--out") { Description = "Run folder: checkpoints (last.*, model.*), metrics.jsonl, loss plot.", DefaultValueFactory = _ => "runs/classifier", HelpName = "DIR" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N images of the training split.", HelpName = "N" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
-        var cmd = new Command("train", "Train the evaluation classifier on Fashion-MNIST (progress bar and one parsable log line per interval; test accuracy at each evaluation).")
-            { config, set, data, output, resume, limit, device, threads };
+        var cmd = new Command("train", "Train the evaluation classifier on Fashion-MNIST or an image folder (--set model.classes, model.image_size and model.channels to match it; progress bar and one parsable log line per interval; test accuracy at each evaluation).")
+            { config, set, output, resume, limit, device, threads };
+        data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             string outDir = pr.GetValue(output)!;
             bool isResume = pr.GetValue(resume);
             var cfg = CommonOptions.LoadRunConfig<ClassifierConfig>(pr.GetValue(config), pr.GetValue(set) ?? [], isResume ? Path.Combine(outDir, "last") : null, ClassifierTraining.Kind);
-            var train = FashionMnist.Load("train", pr.GetValue(data), pr.GetValue(limit));
-            var test = FashionMnist.Load("test", pr.GetValue(data));
+            var train = data.Load(pr, "train", pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
+            var test = data.Load(pr, "test", null, cfg.Model.ImageSize, cfg.Model.Channels);
             torch.manual_seed(cfg.Train.Seed);
             var clf = cfg.Build();
             clf.to(dev);

@@ -42,14 +42,15 @@ public static class TokenizerCommands
     {
         var config = CommonOptions.Config("tokenizer");
         var set = CommonOptions.Set();
-        var data = CommonOptions.Data();
+        var data = new DataOptions();
         var output = new Option<string>("--out") { Description = "Run folder: checkpoints (last.*, model.*), metrics.jsonl, loss plot.", DefaultValueFactory = _ => "runs/tokenizer", HelpName = "DIR" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
         var limit = LimitOption("the training split");
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
-        var cmd = new Command("train", "Train an RVQ image tokenizer on Fashion-MNIST (progress bar and one parsable log line per interval).")
-            { config, set, data, output, resume, limit, device, threads };
+        var cmd = new Command("train", "Train an RVQ image tokenizer on Fashion-MNIST or an image folder (progress bar and one parsable log line per interval).")
+            { config, set, output, resume, limit, device, threads };
+        data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
@@ -57,8 +58,8 @@ public static class TokenizerCommands
             var sets = pr.GetValue(set) ?? [];
             bool isResume = pr.GetValue(resume);
             var cfg = CommonOptions.LoadRunConfig<TokenizerConfig>(pr.GetValue(config), sets, isResume ? Path.Combine(outDir, "last") : null, TokenizerTraining.Kind);
-            var train = FashionMnist.Load("train", pr.GetValue(data), pr.GetValue(limit));
-            var test = FashionMnist.Load("test", pr.GetValue(data));
+            var train = data.Load(pr, "train", pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
+            var test = data.Load(pr, "test", null, cfg.Model.ImageSize, cfg.Model.Channels);
             torch.manual_seed(cfg.Train.Seed);
             var tok = cfg.Build();
             tok.to(dev);
@@ -74,18 +75,19 @@ public static class TokenizerCommands
     static Command Eval()
     {
         var checkpoint = CheckpointOption();
-        var data = CommonOptions.Data();
+        var data = new DataOptions();
         var limit = LimitOption("the test split");
         var outDir = new Option<string>("--out-dir") { Description = "Where the report (JSON), the reconstruction grid and the PSNR plot go.", DefaultValueFactory = _ => "runs/tokenizer-eval", HelpName = "DIR" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("eval", "Test-split MSE and PSNR for every depth prefix 1..D, per-level code usage and perplexity, a PNG grid of originals vs reconstructions.")
-            { checkpoint, data, limit, outDir, device, threads };
+            { checkpoint, limit, outDir, device, threads };
+        data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var (tok, cfg, hash) = TokenizerCheckpoint.Load(pr.GetValue(checkpoint)!, dev);
-            var test = FashionMnist.Load("test", pr.GetValue(data), pr.GetValue(limit));
+            var test = data.Load(pr, "test", pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
             var report = ConsoleProgress.Run("evaluating", 1.0, (p, _) => TokenizerEvaluation.Run(tok, test, device: dev, progress: p));
             string dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
@@ -108,7 +110,7 @@ public static class TokenizerCommands
     static Command Encode()
     {
         var checkpoint = CheckpointOption();
-        var data = CommonOptions.Data();
+        var data = new DataOptions();
         var split = new Option<string>("--split") { Description = "Which split to encode: train or test.", DefaultValueFactory = _ => "train" };
         split.AcceptOnlyFromAmong("train", "test");
         var limit = LimitOption("the split");
@@ -116,15 +118,16 @@ public static class TokenizerCommands
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("encode", "Encode a whole split into one token-cache file [N, L, D] (plus labels) for generator training.")
-            { checkpoint, data, split, limit, output, device, threads };
+            { checkpoint, split, limit, output, device, threads };
+        data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             string ckpt = pr.GetValue(checkpoint)!;
             var (tok, cfg, hash) = TokenizerCheckpoint.Load(ckpt, dev);
-            var ds = FashionMnist.Load(pr.GetValue(split)!, pr.GetValue(data), pr.GetValue(limit));
+            var ds = data.Load(pr, pr.GetValue(split)!, pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
             var cache = ConsoleProgress.Run("encoding", ds.Count, (p, _) => EncodeAll(tok, ds, dev, p));
-            var meta = JsonSerializer.Serialize(new { tokenizer = Path.GetFullPath(ckpt), tokenizer_config_hash = hash, split = pr.GetValue(split), dataset = "fashion-mnist" });
+            var meta = JsonSerializer.Serialize(new { tokenizer = Path.GetFullPath(ckpt), tokenizer_config_hash = hash, split = pr.GetValue(split), dataset = DataOptions.Describe(pr.GetValue(data.Data)), class_names = ds.ClassNames });
             var result = TokenCache.FromTensors(cache.Indices, cache.Labels, cfg.Model.GridSize, cfg.Model.GridSize, tok.CodebookSize, ds.ClassNames.Length, meta);
             TokenCache.Write(pr.GetValue(output)!, result);
             Console.WriteLine($"wrote {result.Count} token grids of {result.Length}×{result.Depth} (K = {result.CodebookSize}) to {pr.GetValue(output)}");

@@ -185,4 +185,27 @@ public sealed class ImageFolderTests : IDisposable
         Assert.Contains("28×28 grey", grey.Message);
         Assert.Contains("empty", Assert.Throws<UserErrorException>(() => DataSets.Load(root, "train", null, 8, 3)).Message);
     }
+
+    [Fact]
+    public void TheTokenizerVerbsAndGeneratorTrainingRunOnAnImageFolder()
+    {
+        string root = Tree();
+        string tok = _dir.File("tok"), tokens = _dir.File("tokens.safetensors");
+        string[] folder = ["--data", root, "--skip-bad", "--skip-empty-classes", "--held-out", "0.3"];
+        void Ok((int Code, string Out, string Err) r) => Assert.True(r.Code == 0, $"exit {r.Code}\n{r.Out}\n{r.Err}");
+
+        Ok(Repo.Resgen(["tokenizer", "train", "--config", Path.Combine(Repo.Root(), "configs/tokenizer-tiny.json"), "--set", "model.image_size=16",
+                        "--set", "model.channels=3", "--set", "train.steps=4", "--set", "train.batch_size=4", "--out", tok, "--threads", "1", .. folder]));
+        Ok(Repo.Resgen(["tokenizer", "eval", "--checkpoint", Path.Combine(tok, "model"), "--out-dir", _dir.File("tok-eval"), .. folder]));
+        Ok(Repo.Resgen(["tokenizer", "encode", "--checkpoint", Path.Combine(tok, "model"), "--out", tokens, .. folder]));
+        var cache = TokenCache.Read(tokens);
+        Assert.Equal((4, 4), (cache.GridHeight, cache.GridWidth));
+        Assert.Contains("\"class_names\":[\"cat\",\"dog\"]", cache.Metadata);
+        Ok(Repo.Resgen("train", "--tokens", tokens, "--tokenizer", Path.Combine(tok, "model"), "--config", Path.Combine(Repo.Root(), "configs/resgen-tiny.json"),
+                       "--set", "train.steps=3", "--set", "model.classes=2", "--out", _dir.File("gen"), "--threads", "1"));
+
+        // a Fashion-MNIST-shaped tokenizer cannot read RGB clip art and says so
+        var grey = Repo.Resgen(["tokenizer", "train", "--config", Path.Combine(Repo.Root(), "configs/tokenizer-tiny.json"), "--set", "train.steps=1", "--out", _dir.File("t2"), "--data", "/nonexistent-data"]);
+        Assert.Equal(CliApp.UserError, grey.Code);
+    }
 }
