@@ -51,6 +51,13 @@ public sealed class GeneratorOptions
             cmd.Options.Add(o);
     }
 
+    /// <summary>The config saved with the generator checkpoint (its sidecar only: no weights are read).</summary>
+    public IGeneratorConfig ReadConfig(ParseResult pr)
+    {
+        string path = pr.GetValue(Checkpoint)!;
+        return GeneratorKinds.OfCheckpoint(path).ReadConfig(path);
+    }
+
     /// <summary>Loads tokenizer + generator (any kind) and the sampler settings (config defaults, then the options given).</summary>
     public Loaded Load(ParseResult pr)
     {
@@ -83,11 +90,20 @@ public sealed class GeneratorOptions
         public string Kind => Sampling.Generator.Kind;
     }
 
-    /// <summary>Class indices from --class: "all", an index, or a name (see FashionMnist.ParseClass).</summary>
-    public static int[] ParseClasses(string? value, int classCount)
+    /// <summary>
+    /// The class names of a generator: those recorded from its data (an image folder's folder names),
+    /// else Fashion-MNIST's for a ten-class model trained before names were recorded, else the indices.
+    /// </summary>
+    public static IReadOnlyList<string> ClassNamesOf(IGeneratorConfig config)
+        => config.ClassNames.Count > 0 ? config.ClassNames
+            : config.Classes == FashionMnist.ClassCount ? FashionMnist.ClassNames
+            : [.. Enumerable.Range(0, config.Classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    /// <summary>Class indices from --class: "all", an index, a name, or a comma-separated list (see <see cref="Data.ClassNames.Parse"/>).</summary>
+    public static int[] ParseClasses(string? value, IReadOnlyList<string> names)
     {
-        if (value is null || value.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Enumerable.Range(0, classCount).ToArray();
-        var classes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(FashionMnist.ParseClass).ToArray();
+        if (value is null || value.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Enumerable.Range(0, names.Count).ToArray();
+        var classes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => Data.ClassNames.Parse(names, v)).ToArray();
         if (classes.Length == 0) throw new UserErrorException($"--class names no class (got '{value}'); give a name, an index, a comma-separated list or all.");
         return classes;
     }

@@ -19,7 +19,7 @@ public static class SampleCommand
     public static Command Create()
     {
         var g = new GeneratorOptions();
-        var cls = new Option<string>("--class") { Description = "Class to sample: a name (e.g. sneaker, \"ankle boot\"), an index 0-9, a comma-separated list, or all.", DefaultValueFactory = _ => "all", HelpName = "CLASS" };
+        var cls = new Option<string>("--class") { Description = "Class to sample: a name (Fashion-MNIST: e.g. sneaker, \"ankle boot\"; an image folder: its folder names), an index, a comma-separated list, or all.", DefaultValueFactory = _ => "all", HelpName = "CLASS" };
         var count = new Option<int>("--count") { Description = "Samples per class.", DefaultValueFactory = _ => 8, HelpName = "N" };
         var seed = new Option<long>("--seed") { Description = "Seed of the sampler's generator (same seed, same samples).", DefaultValueFactory = _ => 0, HelpName = "N" };
         var outDir = new Option<string>("--out-dir") { Description = "Folder for c<class>_<nnnn>.png files and grid.png.", DefaultValueFactory = _ => "samples", HelpName = "DIR" };
@@ -30,7 +30,8 @@ public static class SampleCommand
         {
             int n = pr.GetValue(count);
             if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
-            var classes = GeneratorOptions.ParseClasses(pr.GetValue(cls), FashionMnist.ClassCount);
+            var names = GeneratorOptions.ClassNamesOf(g.ReadConfig(pr));
+            var classes = GeneratorOptions.ParseClasses(pr.GetValue(cls), names);
             string dir = pr.GetValue(outDir)!;
             OutputFolder.Prepare(dir);
             AtomicFile.RemoveStale(dir);               // what a killed earlier run may have left
@@ -75,11 +76,11 @@ public static class SampleCommand
                 Console.Error.WriteLine($"stopped after {done} of {labels.Count} samples (each PNG written is complete; no grid.png); the same command makes them all again (same seed, same images).");
                 return 130;
             }
-            var rowLabels = classes.Select(c => FashionMnist.ClassNames[c]).ToList();
+            var rowLabels = classes.Select(c => names[c]).ToList();
             using (var grid = torch.stack(gridImages.Select(t => t!).ToArray()))
                 ImageGrid.Save(grid, Path.Combine(dir, "grid.png"), columns: cols, scale: 3, rowLabels: rowLabels);
             foreach (var t in gridImages) t?.Dispose();
-            if (pr.GetValue(dump)) WriteSteps(loaded, labels, pr.GetValue(seed), Path.Combine(dir, "steps.png"));
+            if (pr.GetValue(dump)) WriteSteps(loaded, labels, names, pr.GetValue(seed), Path.Combine(dir, "steps.png"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{labels.Count} samples in {seconds:0.00} s ({seconds * 1000 / labels.Count:0.0} ms per sample; {passes} network passes each); wrote {dir}/grid.png and {labels.Count} PNG files"));
             return 0;
@@ -100,7 +101,7 @@ public static class SampleCommand
     }
 
     /// <summary>Rows: the first samples; columns: the image decoded from the visible tokens after each step.</summary>
-    static void WriteSteps(GeneratorOptions.Loaded g, IReadOnlyList<long> labels, long seed, string path)
+    static void WriteSteps(GeneratorOptions.Loaded g, IReadOnlyList<long> labels, IReadOnlyList<string> names, long seed, string path)
     {
         int rows = Math.Min(8, labels.Count);
         var idx = Enumerable.Range(0, rows).Select(i => labels[(int)((long)i * labels.Count / rows)]).ToArray();
@@ -110,7 +111,7 @@ public static class SampleCommand
             // [T, rows, C, H, W] → row-major grid: one row per sample, one column per step
             using var grid = frames.transpose(0, 1).flatten(0, 1);
             ImageGrid.Save(grid, path, columns: steps.Count, scale: 3,
-                rowLabels: idx.Select(c => FashionMnist.ClassNames[(int)c]).ToList(),
+                rowLabels: idx.Select(c => names[(int)c]).ToList(),
                 columnLabels: steps.Select(s => $"t={s}").ToList());
         }
     }

@@ -52,7 +52,8 @@ public static class TrainCommand
             var val = valPath is null ? null : ReadCache(valPath);
             if (val is not null) CheckCacheMatchesTokenizer(val, tokHash, valPath!);
 
-            cfg = cfg.WithTokens(GeneratorTraining.LayoutOf(train, tok.CodeDim), tokHash);
+            cfg = cfg.WithTokens(GeneratorTraining.LayoutOf(train, tok.CodeDim), tokHash, train.ClassNames is { Length: > 0 } names ? names : null);
+            cfg.Validate();
             torch.manual_seed(cfg.Train.Seed);
             var generator = kind.Build(cfg, tok.Quantizer);
             string scale = "";

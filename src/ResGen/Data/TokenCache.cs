@@ -88,6 +88,24 @@ public sealed class TokenCache
     /// <summary>JSON metadata describing where the tokens came from.</summary>
     public string Metadata { get; }
 
+    /// <summary>The class names the encoder recorded in <see cref="Metadata"/> (<c>class_names</c>); empty when it has none.</summary>
+    public string[] ClassNames
+    {
+        get
+        {
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(Metadata);
+                if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                    && doc.RootElement.TryGetProperty("class_names", out var names) && names.ValueKind == System.Text.Json.JsonValueKind.Array
+                    && names.EnumerateArray().All(n => n.ValueKind == System.Text.Json.JsonValueKind.String))
+                    return [.. names.EnumerateArray().Select(n => n.GetString()!)];
+            }
+            catch (System.Text.Json.JsonException) { }
+            return [];
+        }
+    }
+
     /// <summary>Builds a cache from tensors: <paramref name="indices"/> [N, L, D] of integers and <paramref name="labels"/> [N].</summary>
     /// <param name="indices">Code indices, any integer dtype, any device.</param>
     /// <param name="labels">Class labels, any integer dtype, any device.</param>

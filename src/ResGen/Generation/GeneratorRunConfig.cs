@@ -17,6 +17,9 @@ public abstract record GeneratorRunConfig<TModel> : IGeneratorConfig where TMode
     public TokenLayout Tokens { get; init; } = new();
     [Config.Derived("the tokenizer the run trains on")]
     public string TokenizerHash { get; init; } = "";
+    [Config.Derived("the token cache the run trains on")]
+    public string[] ClassNames { get; init; } = [];
+    IReadOnlyList<string> IGeneratorConfig.ClassNames => ClassNames;
     int IGeneratorConfig.Classes => Model.Classes;
 
     public void Validate()
@@ -25,7 +28,10 @@ public abstract record GeneratorRunConfig<TModel> : IGeneratorConfig where TMode
         Train.Validate();
         Sample.Validate();
         Tokens.Validate();
+        if (ClassNames.Length > Model.Classes)
+            throw new UserErrorException($"the data have {ClassNames.Length} classes but the model only {Model.Classes}; set model.classes to at least {ClassNames.Length}.");
     }
 
-    public IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash) => this with { Tokens = tokens, TokenizerHash = tokenizerHash };
+    public IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash, IReadOnlyList<string>? classNames = null)
+        => this with { Tokens = tokens, TokenizerHash = tokenizerHash, ClassNames = classNames is null ? ClassNames : [.. classNames] };
 }

@@ -19,6 +19,8 @@ public interface IGeneratorConfig : IValidatable
     string TokenizerHash { get; }
     /// <summary>Classes the model is conditioned on.</summary>
     int Classes { get; }
-    /// <summary>A copy for the given tokens and tokenizer.</summary>
-    IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash);
+    /// <summary>Names of the classes, from the token cache (empty for models trained before caches recorded them).</summary>
+    IReadOnlyList<string> ClassNames { get; }
+    /// <summary>A copy for the given tokens and tokenizer (and the class names of the data, when known).</summary>
+    IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash, IReadOnlyList<string>? classNames = null);
 }

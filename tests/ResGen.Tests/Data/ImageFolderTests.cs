@@ -203,6 +203,12 @@ public sealed class ImageFolderTests : IDisposable
         Assert.Contains("\"class_names\":[\"cat\",\"dog\"]", cache.Metadata);
         Ok(Repo.Resgen("train", "--tokens", tokens, "--tokenizer", Path.Combine(tok, "model"), "--config", Path.Combine(Repo.Root(), "configs/resgen-tiny.json"),
                        "--set", "train.steps=3", "--set", "model.classes=2", "--out", _dir.File("gen"), "--threads", "1"));
+        // classes by folder name, grids labelled with them
+        Ok(Repo.Resgen("sample", "--checkpoint", _dir.File("gen/model"), "--tokenizer", Path.Combine(tok, "model"), "--class", "dog", "--count", "2", "--out-dir", _dir.File("s")));
+        Assert.True(File.Exists(_dir.File("s/c1_0001.png")));
+        var cow = Repo.Resgen("sample", "--checkpoint", _dir.File("gen/model"), "--tokenizer", Path.Combine(tok, "model"), "--class", "cow", "--out-dir", _dir.File("s2"));
+        Assert.Equal(CliApp.UserError, cow.Code);
+        Assert.Contains("dog", cow.Err);
 
         // a Fashion-MNIST-shaped tokenizer cannot read RGB clip art and says so
         var grey = Repo.Resgen(["tokenizer", "train", "--config", Path.Combine(Repo.Root(), "configs/tokenizer-tiny.json"), "--set", "train.steps=1", "--out", _dir.File("t2"), "--data", "/nonexistent-data"]);
