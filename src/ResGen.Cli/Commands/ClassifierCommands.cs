@@ -40,7 +40,7 @@ public static class ClassifierCommands
             string outDir = pr.GetValue(output)!;
             bool isResume = pr.GetValue(resume);
             var cfg = CommonOptions.LoadRunConfig<ClassifierConfig>(pr.GetValue(config), pr.GetValue(set) ?? [], isResume ? Path.Combine(outDir, "last") : null, ClassifierTraining.Kind);
-            var train = data.Load(pr, "train", pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
+            var train = data.LoadTraining(pr, pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
             var test = data.Load(pr, "test", null, cfg.Model.ImageSize, cfg.Model.Channels);
             torch.manual_seed(cfg.Train.Seed);
             var clf = cfg.Build();

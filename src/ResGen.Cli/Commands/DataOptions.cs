@@ -35,6 +35,11 @@ public sealed class DataOptions
             DataSets.Load(data, split, limit, imageSize, channels, options, new Progress<double>(_ => { })));
     }
 
+    /// <summary>The training split for a training loop: an image folder streams from disk (see <see cref="DataSets.LoadTraining"/>).</summary>
+    public ITrainingImages LoadTraining(ParseResult pr, int? limit, int imageSize, int channels)
+        => DataSets.LoadTraining(pr.GetValue(Data), limit, imageSize, channels,
+            new ImageFolderOptions { HeldOut = pr.GetValue(HeldOut), SkipBad = pr.GetValue(SkipBad), SkipEmptyClasses = pr.GetValue(SkipEmptyClasses) });
+
     /// <summary>What the metadata of an encoded data set says about its source.</summary>
     public static string Describe(string? data) => DataSets.IsFashionMnist(data) ? "fashion-mnist" : Path.GetFullPath(data!);
 }

@@ -58,7 +58,7 @@ public static class TokenizerCommands
             var sets = pr.GetValue(set) ?? [];
             bool isResume = pr.GetValue(resume);
             var cfg = CommonOptions.LoadRunConfig<TokenizerConfig>(pr.GetValue(config), sets, isResume ? Path.Combine(outDir, "last") : null, TokenizerTraining.Kind);
-            var train = data.Load(pr, "train", pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
+            var train = data.LoadTraining(pr, pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
             var test = data.Load(pr, "test", null, cfg.Model.ImageSize, cfg.Model.Channels);
             torch.manual_seed(cfg.Train.Seed);
             var tok = cfg.Build();

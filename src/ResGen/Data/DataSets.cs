@@ -23,6 +23,20 @@ public static class DataSets
         => data is null || File.Exists(Path.Combine(data, "train-images-idx3-ubyte.gz")) || File.Exists(Path.Combine(data, "t10k-images-idx3-ubyte.gz"))
            || !Directory.Exists(data);
 
+    /// <summary>
+    /// The training split for a training loop: Fashion-MNIST in memory; an image folder streamed from
+    /// disk (decoded on background threads ahead of the steps, decoded images kept up to
+    /// <paramref name="cacheBytes"/>), so memory does not grow with the data set.
+    /// </summary>
+    public static ITrainingImages LoadTraining(string? data, int? limit, int imageSize, int channels, ImageFolderOptions? options = null, long cacheBytes = 1L << 30)
+    {
+        if (IsFashionMnist(data)) return Load(data, "train", limit, imageSize, channels, options);
+        options ??= new ImageFolderOptions();
+        var train = ImageFolder.Scan(data!, options.SkipEmptyClasses).Split(options.HeldOut).Train;
+        if (train.Files.Count == 0) throw new UserErrorException($"the train split of '{data}' is empty; the folder needs more images.");
+        return new ImageFolderDataset(limit is { } n && n < train.Files.Count ? train.Take(n) : train, imageSize, channels, options.SkipBad, cacheBytes);
+    }
+
     /// <summary>A split of the data at <paramref name="imageSize"/> px with <paramref name="channels"/> channels, in memory.</summary>
     /// <param name="data">--data: null for the installed Fashion-MNIST, a folder of its IDX files, or an image folder.</param>
     /// <param name="split">train or test.</param>

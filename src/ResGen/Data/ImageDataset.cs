@@ -7,7 +7,7 @@ namespace ResGen.Data;
 /// A labelled set of 8-bit images held in memory, with helpers that turn slices or random
 /// batches into tensors. Pixels are stored per image in row-major height, width, channel order.
 /// </summary>
-public sealed class ImageDataset
+public sealed class ImageDataset : ITrainingImages
 {
     private static readonly float[] ByteToUnit = BuildLookup();
 
@@ -81,6 +81,20 @@ public sealed class ImageDataset
 
     /// <summary>Class names, indexed by label.</summary>
     public string[] ClassNames { get; }
+
+    /// <summary>Batches straight from memory.</summary>
+    public IStepBatches Batches(Func<long, long[]> batchOfStep) => new Direct(this, batchOfStep);
+
+    sealed class Direct(ImageDataset data, Func<long, long[]> batchOfStep) : IStepBatches
+    {
+        public (Tensor Images, Tensor Labels) Get(long step, Device? device = null)
+        {
+            var indices = batchOfStep(step);
+            return (data.Batch(indices, device), data.LabelsTensor(indices, device));
+        }
+
+        public void Dispose() { }
+    }
 
     /// <summary>Bytes per image (<c>Height * Width * Channels</c>).</summary>
     public int ImageSize => Height * Width * Channels;

@@ -11,7 +11,7 @@ namespace ResGen.Data;
 /// <c>skipBad</c>, a file that cannot be decoded is counted and replaced by the next readable image
 /// of the set; without it, it is one sentence naming the file.
 /// </summary>
-public sealed class ImageFolderDataset
+public sealed class ImageFolderDataset : ITrainingImages
 {
     readonly ConcurrentDictionary<int, byte[]> _cache = new();
     readonly ConcurrentDictionary<int, string> _bad = new();
@@ -43,6 +43,8 @@ public sealed class ImageFolderDataset
     public long CacheBytes { get; }
     public int Threads { get; }
     public int Count => Folder.Files.Count;
+    public int Height => Size;
+    public int Width => Size;
     public string[] ClassNames => Folder.ClassNames;
     /// <summary>Files that could not be decoded so far (with <c>skipBad</c>), with the reason.</summary>
     public IReadOnlyDictionary<int, string> BadFiles => _bad;
@@ -115,6 +117,9 @@ public sealed class ImageFolderDataset
     /// <param name="depth">Batches decoded ahead.</param>
     public Prefetcher Prefetch(Func<long, long[]> batchOfStep, long firstStep, int depth = 4) => new(this, batchOfStep, firstStep, depth);
 
+    /// <summary>The batches of a training run from step 1, decoded four steps ahead.</summary>
+    public IStepBatches Batches(Func<long, long[]> batchOfStep) => Prefetch(batchOfStep, 1);
+
     /// <summary>All images in memory as an <see cref="ImageDataset"/> (for sets that fit: evaluation, small data).</summary>
     public ImageDataset ToMemory(IProgress<double>? progress = null, int chunk = 512)
     {
@@ -133,7 +138,7 @@ public sealed class ImageFolderDataset
     }
 
     /// <summary>See <see cref="Prefetch"/>.</summary>
-    public sealed class Prefetcher : IDisposable
+    public sealed class Prefetcher : IStepBatches
     {
         readonly ImageFolderDataset _data;
         readonly Func<long, long[]> _batchOfStep;

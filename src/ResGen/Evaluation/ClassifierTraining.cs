@@ -14,7 +14,7 @@ public static class ClassifierTraining
 {
     public const string Kind = "classifier";
 
-    public static IReadOnlyList<Metric> Run(ClassifierConfig config, FashionClassifier classifier, ImageDataset train, ImageDataset test,
+    public static IReadOnlyList<Metric> Run(ClassifierConfig config, FashionClassifier classifier, ITrainingImages train, ImageDataset test,
         string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
         int? evalImages = null, CancellationToken stop = default)
     {
@@ -24,7 +24,7 @@ public static class ClassifierTraining
         ArgumentNullException.ThrowIfNull(test);
         config.Validate();
         var m = config.Model;
-        foreach (var (name, data) in new[] { ("training", train), ("test", test) })
+        foreach (var (name, data) in new (string, ITrainingImages)[] { ("training", train), ("test", test) })
         {
             if (data.Height != m.ImageSize || data.Width != m.ImageSize || data.Channels != m.Channels)
                 throw new UserErrorException(
@@ -34,6 +34,7 @@ public static class ClassifierTraining
         }
         var sampler = new BatchSampler(train.Count, config.Train.BatchSize, config.Train.Seed);
         var aug = config.Augment;
+        using var batches = train.Batches(sampler.Batch);
         var loop = new TrainingLoop<ClassifierConfig>(classifier, Kind, config, config.Train, runDirectory)
         {
             Device = device,
@@ -42,9 +43,8 @@ public static class ClassifierTraining
             Stop = stop,
             Loss = (step, g) =>
             {
-                var indices = sampler.Batch(step);
-                var x = RandomShift(train.Batch(indices, device), aug.MaxShift, g);
-                var y = train.LabelsTensor(indices, device);
+                var (images, y) = batches.Get(step, device);
+                var x = RandomShift(images, aug.MaxShift, g);
                 var logits = classifier.forward(x);
                 var loss = nn.functional.cross_entropy(logits, y, label_smoothing: aug.LabelSmoothing);
                 var acc = logits.detach().argmax(1).eq(y).to(ScalarType.Float32).mean();

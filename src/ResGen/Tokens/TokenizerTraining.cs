@@ -15,7 +15,7 @@ public static class TokenizerTraining
 {
     public const string Kind = "tokenizer";
 
-    public static IReadOnlyList<Metric> Run(TokenizerConfig config, ImageTokenizer tokenizer, ImageDataset train, ImageDataset test,
+    public static IReadOnlyList<Metric> Run(TokenizerConfig config, ImageTokenizer tokenizer, ITrainingImages train, ImageDataset test,
         string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
         int evalImages = 1000, CancellationToken stop = default)
     {
@@ -26,6 +26,7 @@ public static class TokenizerTraining
         var sampler = new BatchSampler(train.Count, config.Train.BatchSize, config.Train.Seed);
         using var usage = new CodeUsage(tokenizer.Depth, tokenizer.CodebookSize, device);
         float beta = config.Rvq.CommitmentWeight;
+        using var batches = train.Batches(sampler.Batch);
         var loop = new TrainingLoop<TokenizerConfig>(tokenizer, Kind, config, config.Train, runDirectory)
         {
             Device = device,
@@ -34,7 +35,7 @@ public static class TokenizerTraining
             Stop = stop,
             Loss = (step, g) =>
             {
-                var x = train.Batch(sampler.Batch(step), device);
+                var x = batches.Get(step, device).Images;
                 var o = tokenizer.Forward(x, g);
                 usage.Add(o.Quantizer.Indices);
                 var rec = nn.functional.mse_loss(o.Reconstruction, x);
