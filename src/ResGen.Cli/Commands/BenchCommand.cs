@@ -36,7 +36,7 @@ public static class BenchCommand
         var models = new Option<string?>("--models") { Description = $"Generator checkpoints to compare, comma-separated (default: every generator in {BenchModels}/).", HelpName = "PATHS" };
         var tokenizers = new Option<string>("--tokenizers") { Description = "Tokenizer checkpoints; each generator runs on the one it was trained on (matched by config hash).", DefaultValueFactory = _ => string.Join(",", new[] { "models/tokenizer", "models/tokenizer-d16" }.Select(ResGen.IO.InstallPaths.Shipped)), HelpName = "PATHS" };
         var classifier = EvalCommand.ClassifierOption();
-        var data = CommonOptions.Data();
+        var data = new DataOptions();
         var count = new Option<int>("--count") { Description = "Samples per class for every quality number (N = 10 × this).", DefaultValueFactory = _ => 100, HelpName = "N" };
         var stepList = new Option<string>("--step-list") { Description = "Sampling steps of the masked models (ResGen, token-wise), comma-separated.", DefaultValueFactory = _ => "4,8,16,32" };
         var batch = new Option<int>("--batch-size") { Description = "Batch of the quality runs and of the large-batch timing.", DefaultValueFactory = _ => 64, HelpName = "N" };
@@ -47,7 +47,8 @@ public static class BenchCommand
         var threads = CommonOptions.Threads();
         var outDir = OutDir();
         var cmd = new Command("models", "ResGen against its counterparts (RQ-Transformer, token-wise masked model, AR-ResGen) on the same tokens and machine: quality, time per sample, passes, memory; a Markdown table, JSON and a quality-vs-time plot.")
-            { models, tokenizers, classifier, data, count, stepList, batch, repeats, budget, seed, device, threads, outDir };
+            { models, tokenizers, classifier, count, stepList, batch, repeats, budget, seed, device, threads, outDir };
+        data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             int n = pr.GetValue(count);
@@ -86,11 +87,10 @@ public static class BenchCommand
                 .OrderBy(i => GeneratorKinds.All.ToList().FindIndex(k => k.Name == loaded[i].Generator.Kind)).ThenBy(i => loaded[i].Tokenizer.Depth).ToList();
             loaded = order.Select(i => loaded[i]).ToList();
             var labels = order.Select(i => paths[i]).Select(p => Path.GetFileName(p.EndsWith(".json", StringComparison.Ordinal) ? p[..^5] : p)).ToList();
-            var test = FashionMnist.Load("test", pr.GetValue(data));
-            var train = FashionMnist.Load("train", pr.GetValue(data));
-            var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, dev);
+            var (test, train) = data.ForClassifier(pr, pr.GetValue(classifier)!);
+            var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, dev, dataId: data.DataId(pr));
             var settings = new BenchmarkSettings(n, steps, b, rep, budgetBytes, pr.GetValue(seed));
-            Console.WriteLine($"{loaded.Count} models: {string.Join(", ", labels)}; {n * FashionMnist.ClassCount} samples per row; device {dev}, {torch.get_num_threads()} threads");
+            Console.WriteLine($"{loaded.Count} models: {string.Join(", ", labels)}; {n * test.ClassNames.Length} samples per row; device {dev}, {torch.get_num_threads()} threads");
             var trained = order.Select(i => Training.Checkpoint.ReadInfo(paths[i]).Step).ToList();
             var report = new GeneratorBenchmark(clf, reference, train, dev, settings).Run(loaded, labels, trained, new ConsoleProgress.SyncProgress<string>(Console.WriteLine));
             foreach (var w in report.Warnings) Console.Error.WriteLine("warning: " + w);
@@ -124,15 +124,16 @@ public static class BenchCommand
     {
         var g = new GeneratorOptions();
         var classifier = EvalCommand.ClassifierOption();
-        var data = CommonOptions.Data();
+        var data = new DataOptions();
         var count = new Option<int>("--count") { Description = "Samples per class at every setting.", DefaultValueFactory = _ => 50, HelpName = "N" };
         var stepList = new Option<string>("--step-list") { Description = "Sampling steps to compare, comma-separated.", DefaultValueFactory = _ => "4,8,16" };
         var cfgList = new Option<string>("--cfg-list") { Description = "Guidance scales to compare, comma-separated (0 = unguided).", DefaultValueFactory = _ => "0,0.75" };
         var seed = new Option<long>("--seed") { Description = "Seed of the sampler.", DefaultValueFactory = _ => 0, HelpName = "N" };
         var outDir = OutDir();
         var cmd = new Command("sampling", "Class accuracy, Fréchet distance and time per sample for every (steps, guidance) pair; plot of quality vs wall-clock time.")
-            { classifier, data, count, stepList, cfgList, seed, outDir };
+            { classifier, count, stepList, cfgList, seed, outDir };
         g.AddTo(cmd);
+        data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string dir = pr.GetValue(outDir)!;
@@ -140,9 +141,8 @@ public static class BenchCommand
             var loaded = g.Load(pr);
             if (!loaded.Sampling.Generator.Stepwise)
                 throw new UserErrorException($"a {loaded.Kind} generator has no sampling steps to sweep; bench sampling takes a masked model (resgen, maskgit). Compare models with: resgen bench models.");
-            var test = FashionMnist.Load("test", pr.GetValue(data));
-            var train = FashionMnist.Load("train", pr.GetValue(data));
-            var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, loaded.Device);
+            var (test, train) = data.ForClassifier(pr, pr.GetValue(classifier)!);
+            var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, loaded.Device, dataId: data.DataId(pr));
             var steps = ParseList(pr.GetValue(stepList)!, int.Parse);
             var cfgs = ParseList(pr.GetValue(cfgList)!, s => float.Parse(s, CultureInfo.InvariantCulture));
             int n = pr.GetValue(count);
@@ -167,9 +167,9 @@ public static class BenchCommand
                 }
                 plot.Add(w == 0 ? "unguided" : $"guidance {w:0.##}", xs, ys);
             }
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"real-data floor (FD of {n * FashionMnist.ClassCount} training images): {floor:0.###}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"real-data floor (FD of {n * test.ClassNames.Length} training images): {floor:0.###}"));
             plot.Save(Path.Combine(dir, "quality_vs_time.png"));
-            Reports.WriteJson(Path.Combine(dir, "sampling.json"), new { settings = loaded.Settings.ToString(), samples_per_setting = n * FashionMnist.ClassCount, fd_real_floor = floor, rows });
+            Reports.WriteJson(Path.Combine(dir, "sampling.json"), new { settings = loaded.Settings.ToString(), samples_per_setting = n * test.ClassNames.Length, fd_real_floor = floor, rows });
             Console.WriteLine($"wrote {dir}/sampling.json and {dir}/quality_vs_time.png");
             return 0;
         });

@@ -62,7 +62,7 @@ public static class ClassifierCommands
             DefaultValueFactory = _ => ResGen.IO.InstallPaths.Shipped(DefaultCheckpoint),
             HelpName = "PATH",
         };
-        var data = CommonOptions.Data();
+        var data = new DataOptions();
         var floors = new Option<int[]>("--floor-images")
         {
             Description = "Sizes N of the real-data FD floors: FD of N random training images against the test split (repeatable).",
@@ -74,14 +74,14 @@ public static class ClassifierCommands
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("eval", "Test accuracy, per-class accuracy and confusion matrix of the classifier, and the real-data FD floors (the FD a perfect generator would score at N samples).")
-            { checkpoint, data, floors, seed, outDir, device, threads };
+            { checkpoint, floors, seed, outDir, device, threads };
+        data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             string ckpt = pr.GetValue(checkpoint)!;
             var (clf, cfg, hash) = ClassifierCheckpoint.Load(ckpt, dev);
-            var test = FashionMnist.Load("test", pr.GetValue(data));
-            var train = FashionMnist.Load("train", pr.GetValue(data));
+            var (test, train) = data.ForClassifier(pr, ckpt);
             var sizes = pr.GetValue(floors) ?? [];
             long floorSeed = pr.GetValue(seed) ?? 0;
             foreach (var n in sizes)
@@ -91,7 +91,7 @@ public static class ClassifierCommands
             string statsPath = ClassifierCheckpoint.TestStatsPath(ckpt);
             string fingerprint = ClassifierCheckpoint.Fingerprint(ckpt);
             var reference = ConsoleProgress.Run("test-split features", 1.0, (p, _) =>
-                SampleQuality.TestStats(clf, test, fingerprint, statsPath, dev, p));
+                SampleQuality.TestStats(clf, test, fingerprint, statsPath, dev, p, data.DataId(pr)));
             var floorValues = new List<(int N, double Fd)>();
             foreach (var n in sizes)
             {

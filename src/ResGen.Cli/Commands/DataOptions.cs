@@ -40,6 +40,16 @@ public sealed class DataOptions
         => DataSets.LoadTraining(pr.GetValue(Data), limit, imageSize, channels,
             new ImageFolderOptions { HeldOut = pr.GetValue(HeldOut), SkipBad = pr.GetValue(SkipBad), SkipEmptyClasses = pr.GetValue(SkipEmptyClasses) });
 
+    /// <summary>The test and train splits at the size and channels of a classifier checkpoint (its sidecar is read, not its weights).</summary>
+    public (ImageDataset Test, ImageDataset Train) ForClassifier(ParseResult pr, string classifierCheckpoint)
+    {
+        var cfg = ResGen.Training.Checkpoint.LoadConfig<ResGen.Evaluation.ClassifierConfig>(classifierCheckpoint, ResGen.Evaluation.ClassifierTraining.Kind);
+        return (Load(pr, "test", null, cfg.Model.ImageSize, cfg.Model.Channels), Load(pr, "train", null, cfg.Model.ImageSize, cfg.Model.Channels));
+    }
+
+    /// <summary>What the data are, for statistics caches: null for Fashion-MNIST, else the image folder's full path.</summary>
+    public string? DataId(ParseResult pr) => DataSets.IsFashionMnist(pr.GetValue(Data)) ? null : Path.GetFullPath(pr.GetValue(Data)!);
+
     /// <summary>What the metadata of an encoded data set says about its source.</summary>
     public static string Describe(string? data) => DataSets.IsFashionMnist(data) ? "fashion-mnist" : Path.GetFullPath(data!);
 }

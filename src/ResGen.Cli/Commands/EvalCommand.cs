@@ -22,15 +22,16 @@ public static class EvalCommand
     {
         var g = new GeneratorOptions();
         var classifier = ClassifierOption();
-        var data = CommonOptions.Data();
+        var data = new DataOptions();
         var count = new Option<int>("--count") { Description = "Samples per class for the quality numbers.", DefaultValueFactory = _ => 100, HelpName = "N" };
         var seed = new Option<long>("--seed") { Description = "Seed of the sampler.", DefaultValueFactory = _ => 0, HelpName = "N" };
         var timing = new Option<bool>("--no-timing") { Description = "Skip the batch-1 / large-batch timing and the memory probe." };
         var budget = new Option<string>("--memory-budget") { Description = "Memory budget for the largest-batch estimate (CPU resident memory).", DefaultValueFactory = _ => "4G", HelpName = "SIZE" };
         var outDir = new Option<string>("--out-dir") { Description = "Where report.json and a sample grid go.", DefaultValueFactory = _ => "runs/eval", HelpName = "DIR" };
         var cmd = new Command("eval", "Evaluate a generator: class accuracy and Fréchet distance of its samples, network passes, time per sample, largest batch in a memory budget.")
-            { classifier, data, count, seed, timing, budget, outDir };
+            { classifier, count, seed, timing, budget, outDir };
         g.AddTo(cmd);
+        data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string dir = pr.GetValue(outDir)!;
@@ -39,9 +40,8 @@ public static class EvalCommand
             if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
             long budgetBytes = MemoryProbe.ParseSize(pr.GetValue(budget)!);
             var loaded = g.Load(pr);
-            var test = FashionMnist.Load("test", pr.GetValue(data));
-            var train = FashionMnist.Load("train", pr.GetValue(data));
-            var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, loaded.Device);
+            var (test, train) = data.ForClassifier(pr, pr.GetValue(classifier)!);
+            var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, loaded.Device, dataId: data.DataId(pr));
             Console.WriteLine($"{loaded.Kind} sampler: {loaded.Settings}; {n} samples per class; device {loaded.Device}, {torch.get_num_threads()} threads");
 
             var result = ConsoleProgress.Run("sampling", n * loaded.Sampling.Classes, (p, _) =>

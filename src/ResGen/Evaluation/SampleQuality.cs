@@ -75,12 +75,13 @@ public static class SampleQuality
     /// <paramref name="fingerprint"/>, read from <paramref name="cachePath"/> when it holds them for
     /// this classifier and split size, else computed and (when a path is given) written there.
     /// </summary>
+    /// <param name="dataId">What the test split was read from when it is not Fashion-MNIST (an image folder's path), so statistics of other data are never reused.</param>
     public static FeatureStats TestStats(FashionClassifier classifier, ImageDataset test, string fingerprint, string? cachePath,
-        Device? device = null, IProgress<double>? progress = null)
+        Device? device = null, IProgress<double>? progress = null, string? dataId = null)
     {
         ArgumentNullException.ThrowIfNull(test);
         ArgumentException.ThrowIfNullOrWhiteSpace(fingerprint);
-        string source = $"classifier {fingerprint}; test split; {test.Count} images";
+        string source = $"classifier {fingerprint}; test split; {test.Count} images" + (dataId is null ? "" : $"; data {dataId}");
         if (cachePath is not null && File.Exists(cachePath))
         {
             try
@@ -97,10 +98,12 @@ public static class SampleQuality
 
     /// <summary>Loads a classifier checkpoint and the (cached) feature statistics of the test split for it.</summary>
     public static (FashionClassifier Classifier, FeatureStats Reference) LoadReference(string checkpoint, ImageDataset test,
-        Device? device = null, IProgress<double>? progress = null)
+        Device? device = null, IProgress<double>? progress = null, string? dataId = null)
     {
         var (classifier, _, _) = ClassifierCheckpoint.Load(checkpoint, device);
-        var reference = TestStats(classifier, test, ClassifierCheckpoint.Fingerprint(checkpoint), ClassifierCheckpoint.TestStatsPath(checkpoint), device, progress);
+        if (classifier.Classes != test.ClassNames.Length)
+            throw new UserErrorException($"the classifier '{checkpoint}' knows {classifier.Classes} classes but the data have {test.ClassNames.Length}; train one on this data with: resgen classifier train --data DIR.");
+        var reference = TestStats(classifier, test, ClassifierCheckpoint.Fingerprint(checkpoint), ClassifierCheckpoint.TestStatsPath(checkpoint), device, progress, dataId);
         return (classifier, reference);
     }
 

@@ -210,6 +210,20 @@ public sealed class ImageFolderTests : IDisposable
         Assert.Equal(CliApp.UserError, cow.Code);
         Assert.Contains("dog", cow.Err);
 
+        // a classifier of the folder's classes scores the generator on the held-out split
+        string clf = _dir.File("clf");
+        Ok(Repo.Resgen(["classifier", "train", "--config", Path.Combine(Repo.Root(), "configs/classifier.json"), "--set", "model.image_size=16", "--set", "model.channels=3",
+                        "--set", "model.classes=2", "--set", "model.hidden_channels=[4,8]", "--set", "train.steps=3", "--set", "train.batch_size=4", "--set", "train.eval_every=0",
+                        "--out", clf, "--threads", "1", .. folder]));
+        Ok(Repo.Resgen(["classifier", "eval", "--checkpoint", Path.Combine(clf, "model"), "--floor-images", "2", "--out-dir", _dir.File("clf-eval"), .. folder]));
+        var eval = Repo.Resgen(["eval", "--checkpoint", _dir.File("gen/model"), "--tokenizer", Path.Combine(tok, "model"), "--classifier", Path.Combine(clf, "model"),
+                                "--count", "2", "--no-timing", "--out-dir", _dir.File("eval"), .. folder]);
+        Ok(eval);
+        Assert.Contains("class accuracy", eval.Out);
+        var fashionClassifier = Repo.Resgen(["eval", "--checkpoint", _dir.File("gen/model"), "--tokenizer", Path.Combine(tok, "model"), "--count", "1", "--no-timing",
+                                             "--classifier", Path.Combine(Repo.Root(), "models/classifier"), "--out-dir", _dir.File("eval2"), .. folder]);
+        Assert.Equal(CliApp.UserError, fashionClassifier.Code);                // 28 px grey, ten classes: not this data
+
         // a Fashion-MNIST-shaped tokenizer cannot read RGB clip art and says so
         var grey = Repo.Resgen(["tokenizer", "train", "--config", Path.Combine(Repo.Root(), "configs/tokenizer-tiny.json"), "--set", "train.steps=1", "--out", _dir.File("t2"), "--data", "/nonexistent-data"]);
         Assert.Equal(CliApp.UserError, grey.Code);
