@@ -16,7 +16,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var tokens = new Option<string>("--tokens") { Description = "Token cache of the training split (from `resgen tokenizer encode`).", DefaultValueFactory = _ => "runs/tokens-train.safetensors", HelpName = "FILE" };
-        var valTokens = new Option<string?>("--val-tokens") { Description = "Token cache of held-out data for the validation NLL (default: runs/tokens-test.safetensors when it exists).", HelpName = "FILE" };
+        var valTokens = new Option<string?>("--val-tokens") { Description = "Token cache of held-out data for the validation NLL (default: runs/tokens-test.safetensors when it exists and was made by the same tokenizer).", HelpName = "FILE" };
         var tokenizer = GeneratorOptions.Tokenizer();
         var config = CommonOptions.Config("generator");
         var set = CommonOptions.Set();
@@ -48,9 +48,16 @@ public static class TrainCommand
             var (tok, _, tokHash) = TokenizerCheckpoint.Load(pr.GetValue(tokenizer)!, dev);
             var train = ReadCache(pr.GetValue(tokens)!);
             CheckCacheMatchesTokenizer(train, tokHash, pr.GetValue(tokens)!);
-            string? valPath = pr.GetValue(valTokens) ?? (File.Exists("runs/tokens-test.safetensors") ? "runs/tokens-test.safetensors" : null);
+            string? valPath = pr.GetValue(valTokens);
             var val = valPath is null ? null : ReadCache(valPath);
             if (val is not null) CheckCacheMatchesTokenizer(val, tokHash, valPath!);
+            else if (File.Exists(DefaultValidation))
+            {
+                // the default held-out cache serves only runs on the same tokenizer
+                var candidate = ReadCache(DefaultValidation);
+                if (TokenizerHashOf(candidate) is { } h && h == tokHash) (val, valPath) = (candidate, DefaultValidation);
+                else Console.WriteLine($"note: {DefaultValidation} was made by another tokenizer; no validation NLL (pass --val-tokens).");
+            }
 
             cfg = cfg.WithTokens(GeneratorTraining.LayoutOf(train, tok.CodeDim), tokHash, train.ClassNames is { Length: > 0 } names ? names : null);
             cfg.Validate();
@@ -98,15 +105,23 @@ public static class TrainCommand
         return TokenCache.Read(path);
     }
 
-    static void CheckCacheMatchesTokenizer(TokenCache cache, string tokenizerHash, string path)
+    const string DefaultValidation = "runs/tokens-test.safetensors";
+
+    static string? TokenizerHashOf(TokenCache cache)
     {
-        string? hash = null;
         try
         {
             using var doc = JsonDocument.Parse(cache.Metadata);
-            if (doc.RootElement.TryGetProperty("tokenizer_config_hash", out var h)) hash = h.GetString();
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("tokenizer_config_hash", out var h) && h.ValueKind == JsonValueKind.String)
+                return h.GetString();
         }
         catch (JsonException) { }
+        return null;
+    }
+
+    static void CheckCacheMatchesTokenizer(TokenCache cache, string tokenizerHash, string path)
+    {
+        string? hash = TokenizerHashOf(cache);
         if (hash is not null && hash != tokenizerHash)
             throw new UserErrorException($"token cache '{path}' was made by tokenizer config {hash}, not by the given tokenizer ({tokenizerHash}); re-encode it or pass the matching --tokenizer.");
     }
