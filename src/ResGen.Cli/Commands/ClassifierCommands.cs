@@ -36,8 +36,8 @@ public static class ClassifierCommands
         data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            string outDir = ResGen.IO.OutputFolder.Prepare(pr.GetValue(output)!);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
-            string outDir = pr.GetValue(output)!;
             bool isResume = pr.GetValue(resume);
             var cfg = CommonOptions.LoadRunConfig<ClassifierConfig>(pr.GetValue(config), pr.GetValue(set) ?? [], isResume ? Path.Combine(outDir, "last") : null, ClassifierTraining.Kind);
             var train = data.LoadTraining(pr, pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
@@ -78,6 +78,7 @@ public static class ClassifierCommands
         data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            string dir = ResGen.IO.OutputFolder.Prepare(pr.GetValue(outDir)!);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             string ckpt = pr.GetValue(checkpoint)!;
             var (clf, cfg, hash) = ClassifierCheckpoint.Load(ckpt, dev);
@@ -106,7 +107,6 @@ public static class ClassifierCommands
             foreach (var (n, fd) in floorValues) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  N = {n,6}   FD {fd:0.0000}"));
             Console.WriteLine($"test-split feature statistics: {statsPath}");
 
-            string dir = pr.GetValue(outDir)!;
             var json = new
             {
                 checkpoint = ckpt,

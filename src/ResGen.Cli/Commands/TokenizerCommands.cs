@@ -53,8 +53,8 @@ public static class TokenizerCommands
         data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            string outDir = ResGen.IO.OutputFolder.Prepare(pr.GetValue(output)!);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
-            string outDir = pr.GetValue(output)!;
             var sets = pr.GetValue(set) ?? [];
             bool isResume = pr.GetValue(resume);
             var cfg = CommonOptions.LoadRunConfig<TokenizerConfig>(pr.GetValue(config), sets, isResume ? Path.Combine(outDir, "last") : null, TokenizerTraining.Kind);
@@ -85,12 +85,11 @@ public static class TokenizerCommands
         data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            string dir = ResGen.IO.OutputFolder.Prepare(pr.GetValue(outDir)!);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var (tok, cfg, hash) = TokenizerCheckpoint.Load(pr.GetValue(checkpoint)!, dev);
             var test = data.Load(pr, "test", pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
             var report = ConsoleProgress.Run("evaluating", 1.0, (p, _) => TokenizerEvaluation.Run(tok, test, device: dev, progress: p));
-            string dir = pr.GetValue(outDir)!;
-            Directory.CreateDirectory(dir);
             Console.WriteLine($"tokenizer {pr.GetValue(checkpoint)} ({Describe(cfg)}, config {hash}) on {report.Images} test images");
             Console.WriteLine("depth   MSE[0,1]    PSNR dB");
             foreach (var d in report.Depths) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{d.Depth,5}   {d.Mse,9:0.000000}   {d.Psnr,7:0.00}"));
@@ -122,6 +121,7 @@ public static class TokenizerCommands
         data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            ResGen.IO.OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(pr.GetValue(output)!))!);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             string ckpt = pr.GetValue(checkpoint)!;
             var (tok, cfg, hash) = TokenizerCheckpoint.Load(ckpt, dev);
