@@ -22,6 +22,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(Models());
         cmd.Subcommands.Add(Sampling());
         cmd.Subcommands.Add(Depth());
+        cmd.Subcommands.Add(Step());
         cmd.Subcommands.Add(Optimizer());
         return cmd;
     }
@@ -171,6 +172,43 @@ public static class BenchCommand
             plot.Save(Path.Combine(dir, "quality_vs_time.png"));
             Reports.WriteJson(Path.Combine(dir, "sampling.json"), new { settings = loaded.Settings.ToString(), samples_per_setting = n * test.ClassNames.Length, fd_real_floor = floor, rows });
             Console.WriteLine($"wrote {dir}/sampling.json and {dir}/quality_vs_time.png");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command Step()
+    {
+        var kind = new Option<string>("--model") { Description = "Generator kind.", DefaultValueFactory = _ => GeneratorKinds.ResGen.Name, HelpName = "KIND" };
+        var config = CommonOptions.Config("generator");
+        var set = CommonOptions.Set();
+        var grid = new Option<int>("--grid") { Description = "Token grid side (the paper's 256 px images: 8).", DefaultValueFactory = _ => 8, HelpName = "N" };
+        var depth = new Option<int>("--depth") { Description = "RVQ depth D.", DefaultValueFactory = _ => 16, HelpName = "D" };
+        var codebook = new Option<int>("--codebook-size") { Description = "Codes per depth K.", DefaultValueFactory = _ => 16384, HelpName = "K" };
+        var codeDim = new Option<int>("--code-dim") { Description = "Dimension of a code vector d_z.", DefaultValueFactory = _ => 256, HelpName = "N" };
+        var batch = new Option<int>("--batch-size") { Description = "Token grids per step.", DefaultValueFactory = _ => 4, HelpName = "N" };
+        var steps = new Option<int>("--steps") { Description = "Timed steps after one warm-up step (the median is reported).", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("step", "Time of one training step (loss, backward, clipping, AdamW) of an untrained generator at a config, on random tokens of the given layout: what a recipe such as configs/imagenet256-*.json costs per step on this device.")
+            { kind, config, set, grid, depth, codebook, codeDim, batch, steps, device, threads };
+        cmd.SetAction(pr =>
+        {
+            var k = GeneratorKinds.Find(pr.GetValue(kind)!);
+            var cfg = k.LoadConfig(pr.GetValue(config), pr.GetValue(set) ?? []);
+            var layout = new Tokens.TokenLayout
+            {
+                GridHeight = pr.GetValue(grid), GridWidth = pr.GetValue(grid), Depth = pr.GetValue(depth),
+                CodebookSize = pr.GetValue(codebook), CodeDim = pr.GetValue(codeDim),
+            };
+            layout.Validate();
+            var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
+            int n = pr.GetValue(steps);
+            var cost = ConsoleProgress.Run("training steps", n + 1, (p, _) => StepBenchmark.Run(k, cfg, layout, pr.GetValue(batch), n, dev, p));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{cost.Kind}: {cost.Parameters:N0} parameters; {layout.GridHeight}×{layout.GridWidth}×{layout.Depth} tokens, K = {layout.CodebookSize}, d_z = {layout.CodeDim}; batch {cost.Batch}; device {dev}, {torch.get_num_threads()} threads"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{cost.MsPerStep:0} ms per step (median of {n}: {string.Join(", ", cost.StepMs.Select(t => t.ToString("0", CultureInfo.InvariantCulture)))} ms); {cost.MsPerStep / cost.Batch:0.0} ms per token grid"));
             return 0;
         });
         return cmd;

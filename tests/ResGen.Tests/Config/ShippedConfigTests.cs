@@ -16,6 +16,7 @@ public sealed class ShippedConfigTests
     {
         string path = Path.Combine(Repo.Root(), "configs", name);
         string stem = Path.GetFileNameWithoutExtension(name);
+        if (stem.StartsWith("imagenet256-", StringComparison.Ordinal)) stem = stem["imagenet256-".Length..];
         if (stem.StartsWith("tokenizer", StringComparison.Ordinal)) ConfigLoader.Load<TokenizerConfig>(path, []).Validate();
         else if (stem == "classifier") ConfigLoader.Load<ClassifierConfig>(path, []);
         else
