@@ -198,8 +198,11 @@ public static class BenchCommand
             var cfg = k.LoadConfig(pr.GetValue(config), pr.GetValue(set) ?? []);
             var layout = new Tokens.TokenLayout
             {
-                GridHeight = pr.GetValue(grid), GridWidth = pr.GetValue(grid), Depth = pr.GetValue(depth),
-                CodebookSize = pr.GetValue(codebook), CodeDim = pr.GetValue(codeDim),
+                GridHeight = pr.GetValue(grid),
+                GridWidth = pr.GetValue(grid),
+                Depth = pr.GetValue(depth),
+                CodebookSize = pr.GetValue(codebook),
+                CodeDim = pr.GetValue(codeDim),
             };
             layout.Validate();
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
