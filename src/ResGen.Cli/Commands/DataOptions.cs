@@ -29,16 +29,13 @@ public sealed class DataOptions
     public ImageDataset Load(ParseResult pr, string split, int? limit, int imageSize, int channels)
     {
         string? data = pr.GetValue(Data);
-        var options = new ImageFolderOptions { HeldOut = pr.GetValue(HeldOut), SkipBad = pr.GetValue(SkipBad), SkipEmptyClasses = pr.GetValue(SkipEmptyClasses) };
-        if (DataSets.IsFashionMnist(data)) return DataSets.Load(data, split, limit, imageSize, channels, options);
-        return ConsoleProgress.Run($"reading {split} images", 1.0, (p, _) =>
-            DataSets.Load(data, split, limit, imageSize, channels, options, new Progress<double>(_ => { })));
+        if (DataSets.IsFashionMnist(data)) return DataSets.Load(data, split, limit, imageSize, channels, Options(pr));
+        return ConsoleProgress.Run($"reading {split} images", 1.0, (p, _) => DataSets.Load(data, split, limit, imageSize, channels, Options(pr), p));
     }
 
     /// <summary>The training split for a training loop: an image folder streams from disk (see <see cref="DataSets.LoadTraining"/>).</summary>
     public ITrainingImages LoadTraining(ParseResult pr, int? limit, int imageSize, int channels)
-        => DataSets.LoadTraining(pr.GetValue(Data), limit, imageSize, channels,
-            new ImageFolderOptions { HeldOut = pr.GetValue(HeldOut), SkipBad = pr.GetValue(SkipBad), SkipEmptyClasses = pr.GetValue(SkipEmptyClasses) });
+        => DataSets.LoadTraining(pr.GetValue(Data), limit, imageSize, channels, Options(pr));
 
     /// <summary>The test and train splits at the size and channels of a classifier checkpoint (its sidecar is read, not its weights).</summary>
     public (ImageDataset Test, ImageDataset Train) ForClassifier(ParseResult pr, string classifierCheckpoint)
@@ -48,8 +45,11 @@ public sealed class DataOptions
     }
 
     /// <summary>What the data are, for statistics caches: null for Fashion-MNIST, else the image folder's full path.</summary>
-    public string? DataId(ParseResult pr) => DataSets.IsFashionMnist(pr.GetValue(Data)) ? null : Path.GetFullPath(pr.GetValue(Data)!);
+    public string? DataId(ParseResult pr) => DataSets.Identity(pr.GetValue(Data));
 
     /// <summary>What the metadata of an encoded data set says about its source.</summary>
-    public static string Describe(string? data) => DataSets.IsFashionMnist(data) ? "fashion-mnist" : Path.GetFullPath(data!);
+    public static string Describe(string? data) => DataSets.Identity(data) ?? "fashion-mnist";
+
+    ImageFolderOptions Options(ParseResult pr)
+        => new() { HeldOut = pr.GetValue(HeldOut), SkipBad = pr.GetValue(SkipBad), SkipEmptyClasses = pr.GetValue(SkipEmptyClasses) };
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using ResGen.Config;
 using ResGen.Data;
 using ResGen.Generation;
@@ -55,7 +54,7 @@ public static class TrainCommand
             {
                 // the default held-out cache serves only runs on the same tokenizer
                 var candidate = ReadCache(DefaultValidation);
-                if (TokenizerHashOf(candidate) is { } h && h == tokHash) (val, valPath) = (candidate, DefaultValidation);
+                if (candidate.TokenizerHash is { } h && h == tokHash) (val, valPath) = (candidate, DefaultValidation);
                 else Console.WriteLine($"note: {DefaultValidation} was made by another tokenizer; no validation NLL (pass --val-tokens).");
             }
 
@@ -107,21 +106,9 @@ public static class TrainCommand
 
     const string DefaultValidation = "runs/tokens-test.safetensors";
 
-    static string? TokenizerHashOf(TokenCache cache)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(cache.Metadata);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("tokenizer_config_hash", out var h) && h.ValueKind == JsonValueKind.String)
-                return h.GetString();
-        }
-        catch (JsonException) { }
-        return null;
-    }
-
     static void CheckCacheMatchesTokenizer(TokenCache cache, string tokenizerHash, string path)
     {
-        string? hash = TokenizerHashOf(cache);
+        string? hash = cache.TokenizerHash;
         if (hash is not null && hash != tokenizerHash)
             throw new UserErrorException($"token cache '{path}' was made by tokenizer config {hash}, not by the given tokenizer ({tokenizerHash}); re-encode it or pass the matching --tokenizer.");
     }

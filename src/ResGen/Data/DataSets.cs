@@ -32,10 +32,11 @@ public static class DataSets
     {
         if (IsFashionMnist(data)) return Load(data, "train", limit, imageSize, channels, options);
         options ??= new ImageFolderOptions();
-        var train = ImageFolder.Scan(data!, options.SkipEmptyClasses).Split(options.HeldOut).Train;
-        if (train.Files.Count == 0) throw new UserErrorException($"the train split of '{data}' is empty; the folder needs more images.");
-        return new ImageFolderDataset(limit is { } n && n < train.Files.Count ? train.Take(n) : train, imageSize, channels, options.SkipBad, cacheBytes);
+        return new ImageFolderDataset(FolderSplit(data!, "train", limit, options), imageSize, channels, options.SkipBad, cacheBytes);
     }
+
+    /// <summary>What the data are, for statistics caches and token-cache metadata: null for Fashion-MNIST, else the image folder's full path.</summary>
+    public static string? Identity(string? data) => IsFashionMnist(data) ? null : Path.GetFullPath(data!);
 
     /// <summary>A split of the data at <paramref name="imageSize"/> px with <paramref name="channels"/> channels, in memory.</summary>
     /// <param name="data">--data: null for the installed Fashion-MNIST, a folder of its IDX files, or an image folder.</param>
@@ -53,8 +54,13 @@ public static class DataSets
         }
 
         options ??= new ImageFolderOptions();
-        var folder = ImageFolder.Scan(data!, options.SkipEmptyClasses);
-        var (train, test) = folder.Split(options.HeldOut);
+        return new ImageFolderDataset(FolderSplit(data!, split, limit, options), imageSize, channels, options.SkipBad).ToMemory(progress);
+    }
+
+    /// <summary>One split of an image folder, at most <paramref name="limit"/> images of it.</summary>
+    static ImageFolder FolderSplit(string data, string split, int? limit, ImageFolderOptions options)
+    {
+        var (train, test) = ImageFolder.Scan(data, options.SkipEmptyClasses).Split(options.HeldOut);
         var part = split.Trim().ToLowerInvariant() switch
         {
             "train" => train,
@@ -62,7 +68,6 @@ public static class DataSets
             _ => throw new UserErrorException($"unknown split '{split}'; use train or test."),
         };
         if (part.Files.Count == 0) throw new UserErrorException($"the {split} split of '{data}' is empty; the folder needs more images.");
-        var set = new ImageFolderDataset(limit is { } n && n < part.Files.Count ? part.Take(n) : part, imageSize, channels, options.SkipBad);
-        return set.ToMemory(progress);
+        return limit is { } n && n < part.Files.Count ? part.Take(n) : part;
     }
 }

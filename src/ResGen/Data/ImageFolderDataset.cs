@@ -120,7 +120,7 @@ public sealed class ImageFolderDataset : ITrainingImages
     /// <summary>The batches of a training run from step 1, decoded four steps ahead.</summary>
     public IStepBatches Batches(Func<long, long[]> batchOfStep) => Prefetch(batchOfStep, 1);
 
-    /// <summary>All images in memory as an <see cref="ImageDataset"/> (for sets that fit: evaluation, small data).</summary>
+    /// <summary>All images in memory as an <see cref="ImageDataset"/> (for sets that fit: evaluation, small data); progress as a fraction.</summary>
     public ImageDataset ToMemory(IProgress<double>? progress = null, int chunk = 512)
     {
         int imageSize = Size * Size * Channels;
@@ -129,7 +129,7 @@ public sealed class ImageFolderDataset : ITrainingImages
         {
             var idx = Enumerable.Range(s, Math.Min(chunk, Count - s)).Select(i => (long)i).ToArray();
             DecodeBatch(idx).CopyTo(pixels, (long)s * imageSize);
-            progress?.Report(s + idx.Length);
+            progress?.Report((double)(s + idx.Length) / Count);
         }
         if (ClassNames.Length > 256)
             throw new UserErrorException($"'{Folder.Root}' has {ClassNames.Length} classes; data sets held in memory take at most 256 (stream larger ones).");
@@ -167,7 +167,7 @@ public sealed class ImageFolderDataset : ITrainingImages
                 _pending.Remove(step, out task);
             }
             Fill(step + 1);
-            (long[] indices, byte[] bytes) = WaitFor(task!);
+            (long[] indices, byte[] bytes) = task!.GetAwaiter().GetResult();   // a decoding error arrives as itself
             return (_data.ToTensor(bytes, indices.Length, device), torch.tensor(_data.Labels(indices), [indices.Length], device: device));
         }
 
@@ -183,12 +183,6 @@ public sealed class ImageFolderDataset : ITrainingImages
                     return (indices, _data.DecodeBatch(indices));
                 });
             }
-        }
-
-        static (long[], byte[]) WaitFor(Task<(long[], byte[])> task)
-        {
-            try { return task.GetAwaiter().GetResult(); }
-            catch (AggregateException e) when (e.InnerException is UserErrorException user) { throw user; }
         }
 
         public void Dispose()

@@ -89,20 +89,25 @@ public sealed class TokenCache
     public string Metadata { get; }
 
     /// <summary>The class names the encoder recorded in <see cref="Metadata"/> (<c>class_names</c>); empty when it has none.</summary>
-    public string[] ClassNames
+    public string[] ClassNames => FromMetadata<string[]>("class_names", v => v.ValueKind == System.Text.Json.JsonValueKind.Array
+        && v.EnumerateArray().All(n => n.ValueKind == System.Text.Json.JsonValueKind.String)
+            ? [.. v.EnumerateArray().Select(n => n.GetString()!)]
+            : null) ?? [];
+
+    /// <summary>The config hash of the tokenizer that made the tokens (<c>tokenizer_config_hash</c> in <see cref="Metadata"/>), if recorded.</summary>
+    public string? TokenizerHash => FromMetadata("tokenizer_config_hash", v => v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null);
+
+    /// <summary>A value of the metadata JSON object; null when the metadata is not such an object or lacks the key.</summary>
+    T? FromMetadata<T>(string key, Func<System.Text.Json.JsonElement, T?> read) where T : class
     {
-        get
+        try
         {
-            try
-            {
-                using var doc = System.Text.Json.JsonDocument.Parse(Metadata);
-                if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
-                    && doc.RootElement.TryGetProperty("class_names", out var names) && names.ValueKind == System.Text.Json.JsonValueKind.Array
-                    && names.EnumerateArray().All(n => n.ValueKind == System.Text.Json.JsonValueKind.String))
-                    return [.. names.EnumerateArray().Select(n => n.GetString()!)];
-            }
-            catch (System.Text.Json.JsonException) { }
-            return [];
+            using var doc = System.Text.Json.JsonDocument.Parse(Metadata);
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty(key, out var v) ? read(v) : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
         }
     }
 

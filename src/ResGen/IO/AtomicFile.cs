@@ -24,14 +24,9 @@ public static class AtomicFile
             ?? throw new ArgumentException($"Path '{path}' has no parent folder.", nameof(path));
         Directory.CreateDirectory(directory);
 
-        string temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string temp = WriteTemporary(fullPath, write);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
             File.Move(temp, fullPath, overwrite: true);
         }
         catch
@@ -39,6 +34,24 @@ public static class AtomicFile
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>Writes a flushed temporary sibling of <paramref name="final"/> (removed again if <paramref name="write"/> fails); returns its path.</summary>
+    private static string WriteTemporary(string final, Action<Stream> write)
+    {
+        string temp = Path.Combine(Path.GetDirectoryName(final)!, $".{Path.GetFileName(final)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            write(stream);
+            stream.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        return temp;
     }
 
     /// <summary>Atomically writes <paramref name="text"/> as UTF-8 (without a byte-order mark).</summary>
@@ -78,11 +91,7 @@ public static class AtomicFile
             foreach (var (path, write) in files)
             {
                 string final = Path.GetFullPath(path);
-                string temp = TempFor(final);
-                temps.Add((temp, final));
-                using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-                write(stream);
-                stream.Flush(flushToDisk: true);
+                temps.Add((WriteTemporary(final, write), final));
             }
         }
         catch
@@ -113,8 +122,6 @@ public static class AtomicFile
 
         foreach (var name in journal.Deletes) File.Delete(Path.Combine(directory, name));
     }
-
-    static string TempFor(string final) => Path.Combine(Path.GetDirectoryName(final)!, $".{Path.GetFileName(final)}.{Guid.NewGuid():N}.tmp");
 
     /// <summary>
     /// Cleans up after a process that was killed while writing into <paramref name="directory"/>:

@@ -45,7 +45,7 @@ public static class Checkpoint
             var files = new List<(string, Action<Stream>)> { (paths.Weights, SafetensorsFile.Writer(module.state_dict())) };
             if (training is not null) files.Add((paths.Training, SafetensorsFile.Writer(training.Tensors)));
             files.Add((paths.Sidecar, s => s.Write(sidecar)));
-            AtomicFile.WriteGroup(files, training is null && File.Exists(paths.Training) ? [paths.Training] : []);
+            AtomicFile.WriteGroup(files, training is null ? [paths.Training] : []);
         }
 
         return paths;
