@@ -24,8 +24,12 @@ public static class DataCommands
         var cmd = new Command("inspect", "Classes, images per class, picture sizes, and the files that cannot be read (every header is read; with --decode every picture).") { dir, list, decode, threads };
         cmd.SetAction(pr =>
         {
+            int show = pr.GetValue(list);
+            if (show < 0) throw new UserErrorException($"--list takes a count of at least 0, got {show}.");
+            if (pr.GetValue(decode) is < 1 and var bad1) throw new UserErrorException($"--decode takes a size of at least 1 pixel, got {bad1}.");
+            if (pr.GetValue(threads) is { } t && (t < 1 || t > Environment.ProcessorCount))
+                throw new UserErrorException($"--threads takes 1 to {Environment.ProcessorCount} (the cores of this machine), got {t}.");
             var folder = ImageFolder.Scan(pr.GetValue(dir)!, allowEmptyClasses: true);
-            int show = Math.Max(0, pr.GetValue(list));
             var sizes = new ConcurrentBag<(int W, int H)>();
             var bad = new ConcurrentBag<string>();
             int done = 0;
@@ -60,7 +64,6 @@ public static class DataCommands
             }
             if (pr.GetValue(decode) is { } size)
             {
-                if (size < 1) throw new UserErrorException($"--decode takes a size of at least 1 pixel, got {size}.");
                 var data = new ImageFolderDataset(folder, size, 3, skipBad: true, cacheBytes: 0, threads: pr.GetValue(threads));
                 var sw = System.Diagnostics.Stopwatch.StartNew();
                 long[] all = [.. Enumerable.Range(0, folder.Files.Count).Select(i => (long)i)];

@@ -60,6 +60,7 @@ public static class DataSets
     /// <summary>One split of an image folder, at most <paramref name="limit"/> images of it.</summary>
     static ImageFolder FolderSplit(string data, string split, int? limit, ImageFolderOptions options)
     {
+        if (!(options.HeldOut is > 0 and < 1)) throw new UserErrorException($"the held-out share must lie between 0 and 1, got {options.HeldOut}.");
         var (train, test) = ImageFolder.Scan(data, options.SkipEmptyClasses).Split(options.HeldOut);
         var part = split.Trim().ToLowerInvariant() switch
         {

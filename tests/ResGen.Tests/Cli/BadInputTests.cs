@@ -50,6 +50,13 @@ public sealed class BadInputTests
     [InlineData("cannot write", "sample", "--out-dir", "/proc/x", "--count", "1")]
     [InlineData("cannot write", "eval", "--out-dir", "/proc/x", "--count", "1")]
     [InlineData("cannot write", "train", "--out", "/proc/x")]
+    [InlineData("--list", "data", "inspect", "/nonexistent", "--list", "-1")]
+    [InlineData("--decode", "data", "inspect", "/nonexistent", "--decode", "0")]
+    [InlineData("--threads", "data", "inspect", "/nonexistent", "--threads", "0")]
+    [InlineData("does not exist", "data", "inspect", "/nonexistent")]
+    [InlineData("held-out", "tokenizer", "train", "--data", "/usr", "--held-out", "NaN", "--config", "configs/tokenizer-clipart32.json", "--out", "{OUT}")]
+    [InlineData("timed step", "bench", "step", "--steps", "0")]
+    [InlineData("codebook_size", "bench", "step", "--codebook-size", "100000000")]
     [InlineData("cannot write", "tokenizer", "train", "--out", "/proc/x")]
     [InlineData("cannot write", "tokenizer", "eval", "--out-dir", "/proc/x")]
     [InlineData("cannot write", "tokenizer", "encode", "--out", "/proc/x/tokens.safetensors")]
@@ -62,7 +69,8 @@ public sealed class BadInputTests
     {
         using var dir = new TempDirectory();
         // shipped models by absolute path, outputs into a fresh folder: nothing may be written there
-        var full = args.Select(a => a.StartsWith("models/", StringComparison.Ordinal) ? Path.Combine(RepoRoot(), a) : a).ToList();
+        var full = args.Select(a => a == "{OUT}" ? dir.File("out")
+            : a.StartsWith("models/", StringComparison.Ordinal) || a.StartsWith("configs/", StringComparison.Ordinal) ? Path.Combine(RepoRoot(), a) : a).ToList();
         if (args[0] == "sample" && !args.Contains("--out-dir")) full.AddRange(["--out-dir", dir.File("out")]);
         if (args[0] == "train" && !args.Contains("--out")) full.AddRange(["--out", dir.File("out")]);
         OneSentence(mentions, [.. full]);
