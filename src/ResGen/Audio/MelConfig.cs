@@ -29,9 +29,9 @@ public sealed record MelConfig : IValidatable
     public double FMax { get; init; } = 8000;
     /// <summary>Mel magnitudes are clamped to at least this before the log (ln 1e-5 = -11.51 is silence).</summary>
     public double LogFloor { get; init; } = 1e-5;
-    /// <summary>Offset subtracted from log-mel values before a network sees them (measured on espeak-ng speech).</summary>
+    /// <summary>Offset subtracted from log-mel values before a network sees them (espeak-ng speech measured −5.0 to −5.5).</summary>
     public double Mean { get; init; } = -5.0;
-    /// <summary>Scale that log-mel values are divided by after the offset (measured on espeak-ng speech).</summary>
+    /// <summary>Scale that log-mel values are divided by after the offset (espeak-ng speech measured 2.5 to 2.9).</summary>
     public double Std { get; init; } = 2.5;
 
     /// <summary>Frames per second (sample rate / hop).</summary>
