@@ -13,10 +13,11 @@ public sealed record SpeechTokenizerConfig : IValidatable
 {
     public MelConfig Mel { get; init; } = new();
     public SpeechTokenizerModelConfig Model { get; init; } = new();
-    public RvqConfig Rvq { get; init; } = new() { Depth = 32, CodebookSize = 256, CodeDim = 32 };
+    /// <summary>The quantizer; by default the paper's D = 32, K = 128, and a dead-code threshold for ~3 latent vectors per code per step.</summary>
+    public RvqConfig Rvq { get; init; } = new() { Depth = 32, CodebookSize = 128, CodeDim = 32, DeadCodeThreshold = 0.25f };
     public TrainSettings Train { get; init; } = new() { BatchSize = 16 };
-    /// <summary>Mel frames of each training crop (a multiple of model.downsample): 160 = 2 s at 80 frames per second.</summary>
-    public int CropFrames { get; init; } = 160;
+    /// <summary>Mel frames of each training crop (a multiple of model.downsample): 192 = 2.4 s at 80 frames per second.</summary>
+    public int CropFrames { get; init; } = 192;
 
     public void Validate()
     {
