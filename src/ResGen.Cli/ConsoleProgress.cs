@@ -40,6 +40,6 @@ public static class ConsoleProgress
     sealed class LineWriter : StringWriter
     {
         public override void WriteLine(string? value) => AnsiConsole.WriteLine(value ?? "");
-        public override void Write(string? value) { if (!string.IsNullOrEmpty(value)) AnsiConsole.Write(new Text(value)); }
+        public override void Write(string? value) { if (!string.IsNullOrEmpty(value)) AnsiConsole.Write(new Spectre.Console.Text(value)); }
     }
 }

@@ -11,7 +11,7 @@ namespace ResGen.Conditioning;
 /// (<see cref="Dropout"/>) is replaced by the null class, so the same network also learns the
 /// unconditional model that classifier-free guidance needs.
 /// </summary>
-public sealed class ClassEmbedding : nn.Module
+public sealed class ClassEmbedding : nn.Module, IConditionEncoder
 {
     readonly Embedding table;
 
@@ -43,4 +43,7 @@ public sealed class ClassEmbedding : nn.Module
         }
         return table.forward(y);
     }
+
+    /// <summary>The labels as the adaLN vector (after SiLU); no context.</summary>
+    EncodedCondition IConditionEncoder.Encode(Condition condition, Generator? generator) => new(functional.silu(Encode(condition, generator)));
 }

@@ -45,7 +45,7 @@ public static class ClassifierFreeGuidance
     /// The condition encoded once for a whole sampling run: alone (copies = 1), and — when guided —
     /// followed by its null form (copies = 2), in the order <see cref="Run{T}"/> uses.
     /// </summary>
-    public static (Tensor Single, Tensor Doubled) EncodeOnce(Func<Condition, Tensor> encode, Condition condition, bool guided)
+    public static (T Single, T Doubled) EncodeOnce<T>(Func<Condition, T> encode, Condition condition, bool guided)
     {
         using var _ = torch.no_grad();
         var single = encode(condition);

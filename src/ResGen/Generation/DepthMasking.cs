@@ -15,18 +15,20 @@ public static class DepthMasking
     /// <summary>
     /// Masked counts per position [B, L] (int64) for one random masking level per example. With
     /// <paramref name="lengths"/> [B], only the first length_b positions of example b take part
-    /// (n = ⌈γ(r)·length_b·D⌉ of its cells); padded positions get 0.
+    /// (n = ⌈γ(r)·length_b·D⌉ of its cells); padded positions get 0. <paramref name="maskable"/> [B, L]
+    /// (overrides the lengths) names the positions that take part, e.g. the real ones after a prompt.
     /// </summary>
-    public static Tensor SampleCounts(long batch, int positions, int depth, string schedule, Generator? generator, Device? device = null, Tensor? lengths = null)
+    public static Tensor SampleCounts(long batch, int positions, int depth, string schedule, Generator? generator, Device? device = null,
+        Tensor? lengths = null, Tensor? maskable = null)
     {
         using var scope = torch.NewDisposeScope();
         // random numbers come from the generator's device; no host synchronisation
         var r = torch.rand(batch, dtype: ScalarType.Float64, generator: generator, device: device);
-        var total = lengths is null
+        var valid = maskable?.to(r.device) ?? (lengths is null ? null : TokenBatch.ValidMask(lengths.to(r.device), positions));
+        var total = valid is null
             ? torch.full(batch, (double)positions * depth, ScalarType.Float64, device: device)
-            : lengths.to(ScalarType.Float64).to(r.device) * depth;
+            : valid.sum(1).to(ScalarType.Float64) * depth;
         var n = (MaskSchedule.Gamma(schedule, r) * total - 1e-9).ceil().clamp_min(1).minimum(total).to(ScalarType.Int64);
-        var valid = lengths is null ? null : TokenBatch.ValidMask(lengths.to(r.device), positions);
         return HypergeometricCounts(n, positions, depth, generator, valid).MoveToOuterDisposeScope();
     }
 

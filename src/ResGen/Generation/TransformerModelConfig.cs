@@ -1,3 +1,5 @@
+using ResGen.Conditioning;
+
 namespace ResGen.Generation;
 
 /// <summary>
@@ -14,9 +16,13 @@ public abstract record TransformerModelConfig
     public int Heads { get; init; } = 4;
     /// <summary>Hidden size of the MLP as a multiple of the width.</summary>
     public float MlpRatio { get; init; } = 4f;
+    /// <summary>What the model is conditioned on: class (a label, through adaLN) or text (phonemes, through cross-attention).</summary>
+    public ConditionKind Condition { get; init; } = ConditionKind.Class;
+    /// <summary>The phoneme encoder (condition: text).</summary>
+    public TextEncoderConfig Text { get; init; } = new();
     /// <summary>Number of classes (a further "null" class serves classifier-free guidance).</summary>
     public int Classes { get; init; } = 10;
-    /// <summary>Share of training examples whose label is replaced by the null class.</summary>
+    /// <summary>Share of training examples whose label (or text) is replaced by the null condition.</summary>
     public float LabelDropout { get; init; } = 0.1f;
     /// <summary>Dropout inside the transformer.</summary>
     public float Dropout { get; init; } = 0f;
@@ -30,5 +36,6 @@ public abstract record TransformerModelConfig
         if (Classes < 1) throw new UserErrorException($"model classes must be at least 1, got {Classes}.");
         if (!(LabelDropout is >= 0 and < 1)) throw new UserErrorException($"model label_dropout must be in [0, 1), got {LabelDropout}.");
         if (!(Dropout is >= 0 and < 1)) throw new UserErrorException($"model dropout must be in [0, 1), got {Dropout}.");
+        if (Condition == ConditionKind.Text) Text.Validate();
     }
 }

@@ -9,7 +9,7 @@ namespace ResGen.Nn;
 /// <param name="Mask">Self-attention mask from <see cref="Attention.Mask"/> (null: every key).</param>
 /// <param name="Cache">Keys and values of earlier positions (autoregressive sampling); the block appends its new ones.</param>
 /// <param name="Context">Sequence to cross-attend to [B, Lc, W] (e.g. encoded text); null = none.</param>
-/// <param name="ContextMask">Cross-attention mask [B, 1, 1, Lc] (true = attend); null = every context position.</param>
+/// <param name="ContextMask">Cross-attention mask [B, 1, 1, Lc] (true = attend), or a float bias added to its logits [B, H or 1, Lq, Lc]; null = every context position.</param>
 public sealed record AttentionContext(Tensor? Mask = null, KvCache? Cache = null, Tensor? Context = null, Tensor? ContextMask = null)
 {
     public static readonly AttentionContext None = new();

@@ -40,12 +40,14 @@ public sealed class TransformerStack : nn.Module
     /// <param name="cache">Keys and values of earlier positions (causal stacks); the new ones are appended and committed.</param>
     /// <param name="context">Cross-attention context [B, Lc, W] (stacks built with cross-attention).</param>
     /// <param name="contextValid">[B, Lc] true at real context positions.</param>
-    public Tensor forward(Tensor x, Tensor cond, Tensor? keyValid = null, KvCache? cache = null, Tensor? context = null, Tensor? contextValid = null)
+    /// <param name="contextBias">Float bias added to the cross-attention logits [B, H or 1, n, Lc] (−∞ = never); replaces <paramref name="contextValid"/>.</param>
+    public Tensor forward(Tensor x, Tensor cond, Tensor? keyValid = null, KvCache? cache = null, Tensor? context = null, Tensor? contextValid = null,
+        Tensor? contextBias = null)
     {
         if (cache is not null && !Causal) throw new InvalidOperationException("a bidirectional stack cannot use a KV cache");
         long n = x.shape[1], keys = (cache?.Length ?? 0) + n;
         var mask = Attention.Mask(n, keys, Causal, keyValid, x.device);
-        var contextMask = contextValid is null ? null : contextValid.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
+        var contextMask = contextBias?.to(x.dtype) ?? contextValid?.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
         var ctx = mask is null && cache is null && context is null ? AttentionContext.None : new AttentionContext(mask, cache, context, contextMask);
         for (int i = 0; i < blocks.Count; i++) x = blocks[i].forward(x, cond, i, ctx);
         cache?.Advance(n);

@@ -50,15 +50,20 @@ public sealed record TokenLayout
 
 /// <summary>
 /// A batch of token sequences: indices [B, L, D] (int64) and, for variable-length data, the real
-/// length of each example [B] (positions at or after it are padding and never count).
+/// length of each example [B] (positions at or after it are padding and never count), and for
+/// prompted training (text-to-speech) the length of a prompt prefix [B] that a masked model sees
+/// whole and is not scored on.
 /// </summary>
-public sealed record TokenBatch(Tensor Indices, Tensor? Lengths = null)
+public sealed record TokenBatch(Tensor Indices, Tensor? Lengths = null, Tensor? PromptLengths = null)
 {
     public long Batch => Indices.shape[0];
     public long Positions => Indices.shape[1];
 
     /// <summary>[B, L] true at real positions; null when every position is real.</summary>
     public Tensor? Valid => Lengths is null ? null : ValidMask(Lengths, Positions);
+
+    /// <summary>[B, L] true at prompt positions; null when there is no prompt.</summary>
+    public Tensor? Prompt => PromptLengths is null ? null : ValidMask(PromptLengths, Positions);
 
     /// <summary>Throws unless <paramref name="lengths"/> is [B] with every length in 1..<paramref name="positions"/> (reads the values: a host synchronisation).</summary>
     public static void CheckLengths(Tensor lengths, long batch, long positions)

@@ -230,13 +230,13 @@ public sealed class CounterpartTests
         public readonly List<long> NewInputs = [];
         public KvCache NewSpatialCache(long positions) => new(1, positions);
         public KvCache NewDepthCache() => new(1, D);
-        public Tensor Encode(Condition condition, Generator? generator = null) => ((ClassCondition)condition).Labels.to(ScalarType.Float32).unsqueeze(1).expand(-1, 8);
-        public Tensor Spatial(Tensor previousSums, long first, Tensor condition, KvCache? cache)
+        public EncodedCondition Encode(Condition condition, Generator? generator = null) => new(((ClassCondition)condition).Labels.to(ScalarType.Float32).unsqueeze(1).expand(-1, 8));
+        public Tensor Spatial(Tensor previousSums, long first, EncodedCondition condition, KvCache? cache, Tensor? lengths = null)
         {
             SpatialCalls++;
             NewInputs.Add(previousSums.shape[1]);
             cache?.Advance(previousSums.shape[1]);
-            return previousSums.sum(-1, keepdim: true).expand(-1, -1, 8) + condition.unsqueeze(1);
+            return previousSums.sum(-1, keepdim: true).expand(-1, -1, 8) + condition.Vector.unsqueeze(1);
         }
         public TokenLogits Depth(Tensor context, Tensor cumulativeSums, int firstSlot, Tensor condition, KvCache? cache)
         {

@@ -42,7 +42,7 @@ public sealed class ArResGenNetwork : nn.Module, IGeneratorNetwork, IArMixtureNe
         Layout = layout;
         int w = model.Width;
         input = new ShiftedInput(layout, w);
-        class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
+        class_emb = ConditionEncoders.Build(model, "ar-resgen", textSupported: false).Classes!;
         transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: true);
         head = new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
         latent_scale = LatentScaleBuffer.Create();

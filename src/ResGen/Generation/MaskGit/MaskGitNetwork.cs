@@ -29,7 +29,7 @@ public sealed class MaskGitNetwork : nn.Module, IGeneratorNetwork
         Layout = layout;
         int w = model.Width;
         input = new MaskedInput(layout, w);
-        class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
+        class_emb = ConditionEncoders.Build(model, "maskgit", textSupported: false).Classes!;
         transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: false);
         head_down = Linear(w, model.HeadRank, hasBias: false);
         head_up = Linear(model.HeadRank, layout.Depth * layout.CodebookSize);

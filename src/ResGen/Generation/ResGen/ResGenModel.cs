@@ -20,14 +20,17 @@ public sealed class ResGenModel(ResGenNetwork network, ResidualVectorQuantizer q
 
     /// <summary>
     /// Masks each sequence depth-wise at a random level, predicts the masked embedding sums and scores
-    /// them with the mixture loss on positions that have masked tokens.
+    /// them with the mixture loss on positions that have masked tokens. Prompt positions (prompted
+    /// training) stay whole, as the sampler will be given them, and are not scored.
     /// </summary>
     public override LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator)
     {
         var layout = Layout;
         var indices = tokens.Indices;
         var valid = tokens.Valid;
-        var k = DepthMasking.SampleCounts(indices.shape[0], layout.Positions, layout.Depth, Network.Model.Schedule, generator, indices.device, tokens.Lengths);
+        var maskable = tokens.Prompt is { } prompt ? (valid ?? torch.ones_like(prompt)).logical_and(prompt.logical_not()) : null;
+        var k = DepthMasking.SampleCounts(indices.shape[0], layout.Positions, layout.Depth, Network.Model.Schedule, generator, indices.device,
+            tokens.Lengths, maskable);
         var visible = layout.Depth - k;
         Tensor prefix, target;
         using (torch.no_grad()) (prefix, target) = Quantizer.EmbedSplit(indices, visible);

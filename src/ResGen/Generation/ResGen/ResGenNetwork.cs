@@ -12,14 +12,16 @@ namespace ResGen.Generation;
 /// <summary>
 /// ResGen's bidirectional transformer over the L positions. Input per position: a projection of
 /// the visible embedding sum, an embedding of the masked count k_i, a position embedding (row +
-/// column on a grid, 1-D on a sequence); the condition conditions every block through adaLN;
-/// padded positions are hidden from attention. Output: a mixture of Gaussians over the masked
+/// column on a grid, 1-D on a sequence); the condition conditions every block through adaLN (a
+/// text condition also through cross-attention, with the progress j/L of each position added to its
+/// input); padded positions are hidden from attention. Output: a mixture of Gaussians over the masked
 /// embedding sum, in the tokenizer's latent units.
 /// </summary>
 public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
 {
     readonly MaskedInput input;
-    readonly ClassEmbedding class_emb;
+    readonly ClassEmbedding? class_emb;
+    readonly TextEncoder? text_enc;
     readonly TransformerStack transformer;
     readonly MixtureHead head;
     // Spread of the tokenizer's latents: inputs are divided by it and outputs scaled back.
@@ -33,8 +35,8 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
         Layout = layout;
         int w = model.Width;
         input = new MaskedInput(layout, w);
-        class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
-        transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: false);
+        (class_emb, text_enc) = ConditionEncoders.Build(model, "resgen");
+        transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: false, crossAttention: text_enc is not null);
         head = new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
         latent_scale = LatentScaleBuffer.Create();
         register_buffer(nameof(latent_scale), latent_scale);
@@ -50,8 +52,15 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
     public MixtureParams forward(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition, Generator? generator = null)
     {
         var x = input.forward(visibleSum / latent_scale, maskedCount);
-        var c = functional.silu(class_emb.Encode(condition, generator));
-        var p = head.forward(transformer.forward(x, c, valid));
+        long b = x.shape[0], l = x.shape[1];
+        var c = ConditionEncoders.Encode(class_emb, text_enc, condition, generator);
+        Tensor? bias = null;
+        if (ConditionEncoders.Fractions(text_enc, valid?.sum(1), b, l, 0, l, x.device) is { } f)
+        {
+            x = x + text_enc!.Progress(f) + text_enc.Aligned(f, c);
+            bias = text_enc.AlignmentBias(f, c);
+        }
+        var p = head.forward(transformer.forward(x, c.Vector, valid, context: c.Context, contextValid: c.ContextValid, contextBias: bias));
         return new MixtureParams(p.Logits, p.Means * latent_scale, p.LogScales + latent_scale.log());
     }
 }

@@ -34,8 +34,8 @@ public sealed class RqTransformerModel(RqTransformerNetwork network, ResidualVec
             cumulative = torch.cat([torch.zeros_like(vectors.narrow(2, 0, 1)), before], 2).reshape(b * l, depth, -1);
         }
         var c = Network.Encode(condition, generator);                                         // one label draw for both stacks
-        var context = Network.Spatial(previous, 0, c, null).reshape(b * l, -1);
-        var logits = Network.Depth(context, cumulative, 0, c.repeat_interleave(l, dim: 0), null).Logits.to(ScalarType.Float32);   // [B·L, D, K]
+        var context = Network.Spatial(previous, 0, c, null, tokens.Lengths).reshape(b * l, -1);
+        var logits = Network.Depth(context, cumulative, 0, c.Vector.repeat_interleave(l, dim: 0), null).Logits.to(ScalarType.Float32);   // [B·L, D, K]
         var nllPerToken = -functional.log_softmax(logits, -1).gather(-1, indices.reshape(b * l, depth, 1)).squeeze(-1).reshape(b, l, depth);
         Tensor nll;
         if (tokens.Valid is { } valid)

@@ -15,14 +15,19 @@ public interface IRqNetwork
     KvCache NewSpatialCache(long positions);
     /// <summary>A KV cache for the depth transformer (D slots of one position).</summary>
     KvCache NewDepthCache();
-    /// <summary>Encodes the condition once per sampling run (or per training batch): [B, W].</summary>
-    Tensor Encode(Condition condition, Generator? generator = null);
-    /// <summary>Spatial context [B, n, W] of positions first..first+n−1 from the summed embeddings of the positions before them [B, n, d_z].</summary>
-    Tensor Spatial(Tensor previousSums, long first, Tensor condition, KvCache? cache);
+    /// <summary>Encodes the condition once per sampling run (or per training batch).</summary>
+    EncodedCondition Encode(Condition condition, Generator? generator = null);
+    /// <summary>
+    /// Spatial context [B, n, W] of positions first..first+n−1 from the summed embeddings of the positions before
+    /// them [B, n, d_z]; <paramref name="lengths"/> [B] are the sequences' real lengths (null: all positions), which a
+    /// text model needs for the progress of each position.
+    /// </summary>
+    Tensor Spatial(Tensor previousSums, long first, EncodedCondition condition, KvCache? cache, Tensor? lengths = null);
     /// <summary>
     /// Logits [B, n, K] of the codes of depth slots firstSlot..firstSlot+n−1 of one position: slot 0 reads the
     /// spatial context [B, W]; slot s ≥ 1 reads the cumulative sum of the position's codes of depths 0..s−1
-    /// (<paramref name="cumulativeSums"/> [B, n, d_z], row for slot 0 ignored).
+    /// (<paramref name="cumulativeSums"/> [B, n, d_z], row for slot 0 ignored); <paramref name="condition"/> is the
+    /// encoded condition's vector [B, W].
     /// </summary>
     TokenLogits Depth(Tensor context, Tensor cumulativeSums, int firstSlot, Tensor condition, KvCache? cache);
 }
@@ -34,14 +39,17 @@ public interface IRqNetwork
 /// position whose input at slot 0 is the spatial context and at slot s the cumulative embedding of the
 /// codes of depths 0..s−1, plus a depth embedding; a shared head gives the logits of the code at each
 /// depth. Code embeddings are the tokenizer's own code vectors (the same inputs ResGen reads),
-/// projected to the width. The class conditions every block of both stacks through adaLN.
+/// projected to the width. The condition's vector conditions every block of both stacks through adaLN;
+/// a text condition is also cross-attended to by the spatial transformer, whose inputs then carry
+/// the progress i/L of their position (the sequence's length is known before sampling, as for ResGen).
 /// </summary>
 public sealed class RqTransformerNetwork : nn.Module, IGeneratorNetwork, IRqNetwork
 {
     readonly ShiftedInput input;
     readonly Linear depth_proj, head;
     readonly Embedding depth_emb;
-    readonly ClassEmbedding class_emb;
+    readonly ClassEmbedding? class_emb;
+    readonly TextEncoder? text_enc;
     readonly TransformerStack spatial, depth;
     readonly Tensor latent_scale;
 
@@ -53,8 +61,8 @@ public sealed class RqTransformerNetwork : nn.Module, IGeneratorNetwork, IRqNetw
         Layout = layout;
         int w = model.Width;
         input = new ShiftedInput(layout, w);
-        class_emb = new ClassEmbedding(model.Classes, w, model.LabelDropout);
-        spatial = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: true);
+        (class_emb, text_enc) = ConditionEncoders.Build(model, "rq-transformer");
+        spatial = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: true, crossAttention: text_enc is not null);
         depth_proj = Linear(layout.CodeDim, w);
         depth_emb = Embedding(layout.Depth, w);
         depth = new TransformerStack(w, model.DepthLayers, model.Heads, model.MlpRatio, model.Dropout, causal: true);
@@ -73,11 +81,19 @@ public sealed class RqTransformerNetwork : nn.Module, IGeneratorNetwork, IRqNetw
     public KvCache NewSpatialCache(long positions) => spatial.NewCache(positions);
     public KvCache NewDepthCache() => depth.NewCache(Layout.Depth);
 
-    public Tensor Encode(Condition condition, Generator? generator = null) => functional.silu(class_emb.Encode(condition, generator));
+    public EncodedCondition Encode(Condition condition, Generator? generator = null) => ConditionEncoders.Encode(class_emb, text_enc, condition, generator);
 
-    public Tensor Spatial(Tensor previousSums, long first, Tensor condition, KvCache? cache)
+    public Tensor Spatial(Tensor previousSums, long first, EncodedCondition condition, KvCache? cache, Tensor? lengths = null)
     {
-        return spatial.forward(input.forward(previousSums / latent_scale, first), condition, cache: cache);
+        var x = input.forward(previousSums / latent_scale, first);
+        long n = x.shape[1];
+        Tensor? bias = null;
+        if (ConditionEncoders.Fractions(text_enc, lengths, x.shape[0], Layout.Positions, first, n, x.device) is { } f)
+        {
+            x = x + text_enc!.Progress(f) + text_enc.Aligned(f, condition);
+            bias = text_enc.AlignmentBias(f, condition);
+        }
+        return spatial.forward(x, condition.Vector, cache: cache, context: condition.Context, contextValid: condition.ContextValid, contextBias: bias);
     }
 
     public TokenLogits Depth(Tensor context, Tensor cumulativeSums, int firstSlot, Tensor condition, KvCache? cache)

@@ -26,6 +26,8 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
         var knownDepth = knownDepths.cpu().data<long>().ToArray();
         bool guided = settings.Guidance > 0;
         var (encoded1, encoded2) = ClassifierFreeGuidance.EncodeOnce(c => network.Encode(c), cond, guided);
+        var lengths1 = request.Lengths?.to(device).to(ScalarType.Int64);
+        var lengths2 = lengths1 is null ? null : ClassifierFreeGuidance.Repeat(lengths1, 2);
         using var spatialCache = useCache ? network.NewSpatialCache(l) : null;
         var zeroRow = torch.zeros(b, 1, quantizer.CodeDim, device: device);
         int passes = 0, calls = 0;
@@ -38,7 +40,8 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
             using (torch.no_grad())
             {
                 var prev = ShiftedInput.PreviousSums(quantizer, idx, i, useCache);
-                var h = network.Spatial(ClassifierFreeGuidance.Repeat(prev, copies), useCache ? i : 0, copies == 1 ? encoded1 : encoded2, spatialCache);
+                var h = network.Spatial(ClassifierFreeGuidance.Repeat(prev, copies), useCache ? i : 0, copies == 1 ? encoded1 : encoded2, spatialCache,
+                    copies == 1 ? lengths1 : lengths2);
                 context = h.narrow(1, h.shape[1] - 1, 1).squeeze(1);                               // [copies·B, W]
                 passes += copies;
             }
@@ -60,7 +63,7 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
                     var slotInput = useCache ? chosen.unsqueeze(1) : torch.cat([zeroRow, vectors.narrow(1, 0, d).cumsum(1)], 1);
                     logits = ClassifierFreeGuidance.Run((c, n) =>
                         {
-                            var all = network.Depth(context, ClassifierFreeGuidance.Repeat(slotInput, n), useCache ? d : 0, n == 1 ? encoded1 : encoded2, depthCache);
+                            var all = network.Depth(context, ClassifierFreeGuidance.Repeat(slotInput, n), useCache ? d : 0, (n == 1 ? encoded1 : encoded2).Vector, depthCache);
                             return new TokenLogits(all.Logits.narrow(1, all.Logits.shape[1] - 1, 1).squeeze(1));
                         }, cond, w, ref passes, alwaysDouble: guided);
                     calls++;

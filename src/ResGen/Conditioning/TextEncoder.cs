@@ -1,0 +1,146 @@
+using ResGen.Nn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ResGen.Conditioning;
+
+/// <summary>
+/// Encodes a <see cref="PhonemeCondition"/> for text-to-speech: phoneme embeddings plus learned
+/// absolute positions plus the <see cref="ProgressEmbedding"/> of (i + ½)/P, through a small
+/// bidirectional transformer. The result is the context the generator's blocks cross-attend to,
+/// and its mean (projected, SiLU) is the adaLN vector. The null condition (no text, length 0) is a
+/// single learned null token; in training mode a share of the examples (<see cref="Dropout"/>) is
+/// replaced by it, so the same network learns the unconditional model guidance needs. The network
+/// that owns this encoder adds to each frame's input the <see cref="Progress"/> of its position and
+/// the encoded phoneme at the same relative moment (<see cref="Aligned"/>: a uniform alignment), and
+/// its cross-attention adds <see cref="AlignmentBias"/>, a learned per-head Gaussian prior that a
+/// frame at progress f attends to the phonemes near progress f (widths start at 1.5 to 12 phonemes);
+/// attention then corrects the uniform guess where speaking rate varies. Why the aligned input: on a
+/// synthetic task (frames that must say the phoneme of their moment) a tiny ResGen with progress
+/// embeddings and cross-attention alone stayed at chance (20%) after 600 steps, with the aligned input
+/// it reached 77–83% within 600; the autoregressive model, which sees the previous frame, learnt either way.
+/// </summary>
+public sealed class TextEncoder : nn.Module, IConditionEncoder
+{
+    readonly Embedding phoneme_emb;
+    readonly Embedding position_emb;
+    readonly ProgressEmbedding progress;
+    readonly TransformerStack encoder;
+    readonly Linear pool, aligned_proj;
+    // per-head log-sharpness of the alignment prior: bias = −softplus(a_h)·(P·Δprogress)²
+    readonly Parameter align;
+
+    public TextEncoder(TextEncoderConfig config, int width, int heads, float mlpRatio, float dropout) : base("text_encoder")
+    {
+        config.Validate();
+        if (dropout is < 0 or >= 1) throw new ArgumentException($"text dropout must be in [0, 1), got {dropout}");
+        Config = config;
+        Dropout = dropout;
+        phoneme_emb = Embedding(config.Vocabulary + 1, width);
+        position_emb = Embedding(config.MaxLength, width);
+        progress = new ProgressEmbedding(width);
+        encoder = new TransformerStack(width, config.Layers, heads, mlpRatio, 0f, causal: false);
+        pool = Linear(width, width);
+        aligned_proj = Linear(width, width);
+        Heads = heads;
+        // widths (in phonemes) spread over the heads from 1.5 to 12: softplus(a) = 1 / (2·width²)
+        align = Parameter(torch.tensor(Enumerable.Range(0, heads)
+            .Select(h => (float)InverseSoftplus(1 / (2 * Math.Pow(1.5 * Math.Pow(8, heads == 1 ? 0.5 : h / (heads - 1.0)), 2)))).ToArray()));
+        using (torch.no_grad()) { init.normal_(phoneme_emb.weight!, 0, 1); init.normal_(position_emb.weight!, 0, 0.02); }
+        RegisterComponents();
+    }
+
+    public TextEncoderConfig Config { get; }
+    /// <summary>Share of examples whose text is replaced by the null token in training mode.</summary>
+    public float Dropout { get; }
+    /// <summary>Attention heads of the owner's cross-attention (one alignment width each).</summary>
+    public int Heads { get; }
+    /// <summary>Row of the null token in the phoneme table (one past the vocabulary).</summary>
+    public long NullToken => Config.Vocabulary;
+
+    /// <summary>The progress embedding of the owner's positions: fractions [B, n] → [B, n, W].</summary>
+    public Tensor Progress(Tensor fractions) => progress.forward(fractions);
+
+    /// <summary>
+    /// Cross-attention bias [B, H, n, P] for frames at progress <paramref name="frameFractions"/> [B, n]:
+    /// −softplus(a_h)·(P·(f_frame − f_phoneme))², and −∞ at padded phonemes.
+    /// </summary>
+    public Tensor AlignmentBias(Tensor frameFractions, EncodedCondition text)
+    {
+        var fk = text.ContextProgress ?? throw new ArgumentException("the condition has no text progress");
+        var distance = (frameFractions.unsqueeze(-1) - fk.unsqueeze(1)) * text.ContextLength!.reshape(-1, 1, 1);   // [B, n, P] in phonemes
+        var bias = -functional.softplus(align).reshape(1, -1, 1, 1) * distance.pow(2).unsqueeze(1);
+        return bias.masked_fill(text.ContextValid!.logical_not().reshape(fk.shape[0], 1, 1, -1), float.NegativeInfinity);
+    }
+
+    /// <summary>
+    /// The encoded phoneme spoken at the same relative moment as each frame, under a uniform alignment
+    /// (phoneme ⌊f·P⌋ for a frame at progress f), projected: [B, n, W] for fractions [B, n].
+    /// </summary>
+    public Tensor Aligned(Tensor frameFractions, EncodedCondition text)
+    {
+        var length = text.ContextLength!.unsqueeze(1);
+        var index = (frameFractions * length).floor().clamp(0, length - 1).to(ScalarType.Int64);            // [B, n]
+        var picked = text.Context!.gather(1, index.unsqueeze(-1).expand(-1, -1, text.Context.shape[2]));
+        return aligned_proj.forward(picked);
+    }
+
+    static double InverseSoftplus(double y) => Math.Log(Math.Exp(y) - 1);
+
+    public EncodedCondition Encode(Condition condition, Generator? generator = null)
+    {
+        if (condition is not PhonemeCondition c)
+            throw new ArgumentException($"this model is conditioned on phonemes, got {condition.GetType().Name}");
+        var ids = c.Phonemes;
+        long b = ids.shape[0], p = ids.shape[1];
+        if (p > Config.MaxLength)
+            throw new UserErrorException($"the text has {p} phonemes but the model reads at most {Config.MaxLength}; split it into shorter sentences.");
+        var lengths = c.Lengths;
+        if (training && Dropout > 0)
+        {
+            var drop = torch.rand(b, generator: generator, device: ids.device) < Dropout;
+            lengths = torch.where(drop, torch.zeros_like(lengths), lengths);
+        }
+        var positions = torch.arange(p, device: ids.device).unsqueeze(0);
+        var isNull = (lengths == 0).unsqueeze(1);
+        ids = torch.where(isNull.logical_and(positions == 0), torch.full_like(ids, NullToken), ids);
+        var effective = lengths.clamp_min(1);
+        var valid = positions < effective.unsqueeze(1);
+        ids = torch.where(valid, ids, torch.zeros_like(ids));
+        var fractions = ProgressEmbedding.Fractions(effective, 0, p);
+        var x = phoneme_emb.forward(ids) + position_emb.forward(positions) + progress.forward(fractions);
+        var h = encoder.forward(x, torch.zeros(b, x.shape[2], device: x.device, dtype: x.dtype), valid);
+        var mask = valid.unsqueeze(-1).to(h.dtype);
+        var mean = (h * mask).sum(1) / effective.to(h.dtype).unsqueeze(1);
+        return new EncodedCondition(functional.silu(pool.forward(mean)), h, valid, fractions, effective.to(ScalarType.Float32));
+    }
+}
+
+/// <summary>The text encoder's shape (JSON keys are snake_case).</summary>
+public sealed record TextEncoderConfig
+{
+    /// <summary>Phoneme ids 0..vocabulary−1 (0 is padding); set from the speech token store.</summary>
+    public int Vocabulary { get; init; }
+    /// <summary>Bidirectional transformer blocks over the phonemes.</summary>
+    public int Layers { get; init; } = 2;
+    /// <summary>Longest phoneme sequence the model reads.</summary>
+    public int MaxLength { get; init; } = 512;
+
+    public void Validate()
+    {
+        if (Vocabulary < 2) throw new UserErrorException($"model text.vocabulary must be at least 2 (set from the data), got {Vocabulary}.");
+        if (Layers < 1) throw new UserErrorException($"model text.layers must be at least 1, got {Layers}.");
+        if (MaxLength < 1) throw new UserErrorException($"model text.max_length must be at least 1, got {MaxLength}.");
+    }
+}
+
+/// <summary>What a generator is conditioned on.</summary>
+public enum ConditionKind
+{
+    /// <summary>A class label (images).</summary>
+    Class,
+    /// <summary>A phoneme sequence, read by cross-attention (speech).</summary>
+    Text,
+}

@@ -1,0 +1,173 @@
+using ResGen.Conditioning;
+using ResGen.Generation;
+using ResGen.Generation.RqTransformer;
+using ResGen.Nn;
+using ResGen.Tokens;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResGen.Tests.Conditioning;
+
+/// <summary>Text-conditioned generators (speech): phoneme conditions, prompts kept, lengths kept, and text that is actually read.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class TextConditioningTests
+{
+    const int L = 12, D = 2, K = 8, Dz = 4, Vocab = 6;
+
+    static readonly TokenLayout Layout = new() { GridHeight = 1, GridWidth = L, Depth = D, CodebookSize = K, CodeDim = Dz, Layout = PositionLayout.Sequence };
+
+    static ResidualVectorQuantizer Quantizer()
+    {
+        var rvq = new ResidualVectorQuantizer(new RvqConfig { Depth = D, CodebookSize = K, CodeDim = Dz });
+        using (torch.no_grad())
+        {
+            var g = new Generator(5);
+            for (int j = 0; j < D; j++) rvq.Codebooks[j].copy_(torch.randn(K, Dz, generator: g) * MathF.Pow(0.5f, j));
+        }
+        rvq.eval();
+        return rvq;
+    }
+
+    static IGenerator Tiny(string kind, bool perturb = true)
+    {
+        torch.manual_seed(3);
+        var k = GeneratorKinds.Find(kind);
+        var cfg = k.LoadConfig(null, ["model.width=32", "model.layers=2", "model.heads=2", "model.condition=text", $"model.text.vocabulary={Vocab}",
+            "model.text.layers=1", "model.label_dropout=0.1"]).WithTokens(Layout, "");
+        var g = k.Build(cfg, Quantizer());
+        if (perturb)
+            using (torch.no_grad())
+                foreach (var p in g.Module.parameters()) p.add_(torch.randn_like(p) * 0.05f);
+        return g;
+    }
+
+    /// <summary>
+    /// Utterances of 3..6 phonemes (ids 1..5), two frames per phoneme: the code at depth 0 of frame j
+    /// is the phoneme spoken then, depth 1 is noise. Only a model that reads the text (and aligns it)
+    /// can predict depth 0.
+    /// </summary>
+    static (TokenBatch Tokens, PhonemeCondition Text) Speech(int batch, Generator g, bool shuffleText = false)
+    {
+        var p = torch.randint(3, 7, [batch], generator: g);
+        var ids = torch.randint(1, Vocab, [batch, 6], generator: g);
+        var phonemeValid = torch.arange(6).unsqueeze(0) < p.unsqueeze(1);
+        ids = torch.where(phonemeValid, ids, torch.zeros_like(ids));
+        var frames = 2 * p;
+        var spoken = ids.gather(1, torch.arange(L).div(2, rounding_mode: RoundingMode.floor).clamp_max(5).unsqueeze(0).expand(batch, L));
+        var noise = torch.randint(0, K, [batch, L], generator: g);
+        var valid = TokenBatch.ValidMask(frames, L);
+        var indices = torch.stack([spoken, noise], -1) * valid.unsqueeze(-1).to(ScalarType.Int64);
+        var text = shuffleText ? ids[torch.randperm(batch, generator: g)] : ids;
+        var textLengths = shuffleText ? (text > 0).sum(1) : p;
+        return (new TokenBatch(indices, frames), new PhonemeCondition(text, textLengths));
+    }
+
+    [Fact]
+    public void PhonemeConditionsJoinWithPaddingAndHaveANullForm()
+    {
+        var a = PhonemeCondition.Of([[1, 2, 3], [4]]);
+        var b = PhonemeCondition.Of([[5, 5, 5, 5, 5]]);
+        var both = (PhonemeCondition)a.Concat(b);
+        Assert.Equal(new long[] { 3, 5 }, both.Phonemes.shape);
+        Assert.Equal(new long[] { 3, 1, 5 }, both.Lengths.data<long>().ToArray());
+        Assert.Equal(new long[] { 1, 2, 3, 0, 0 }, both.Phonemes[0].data<long>().ToArray());
+        var none = (PhonemeCondition)a.Null();
+        Assert.All(none.Lengths.data<long>().ToArray(), l => Assert.Equal(0L, l));
+        Assert.Equal(new long[] { 1, 1, 4, 4 }, ((PhonemeCondition)a.RepeatInterleave(2)).Phonemes.select(1, 0).data<long>().ToArray());
+    }
+
+    [Fact]
+    public void MaskingSparesThePromptAndSpreadsOverTheRest()
+    {
+        var g = new Generator(1);
+        var prompt = TokenBatch.ValidMask(torch.tensor(new long[] { 4, 0 }), L);
+        var valid = TokenBatch.ValidMask(torch.tensor(new long[] { 10, 12 }), L);
+        var maskable = valid.logical_and(prompt.logical_not());
+        for (int i = 0; i < 50; i++)
+        {
+            var k = DepthMasking.SampleCounts(2, L, D, "cosine", g, lengths: torch.tensor(new long[] { 10, 12 }), maskable: maskable);
+            Assert.Equal(0L, k[0].narrow(0, 0, 4).sum().item<long>());
+            Assert.Equal(0L, k[0].narrow(0, 10, 2).sum().item<long>());
+            Assert.True(k[0].sum().item<long>() >= 1 && k[1].sum().item<long>() >= 1);
+        }
+    }
+
+    [Theory]
+    [InlineData("resgen")]
+    [InlineData("rq-transformer")]
+    public void TextModelsKeepPromptTokensAndLengthsUnderGuidance(string kind)
+    {
+        var model = Tiny(kind);
+        var (tokens, text) = Speech(3, new Generator(2));
+        var promptLengths = torch.tensor(new long[] { 3, 0, 5 });
+        var known = new KnownTokens(tokens.Indices, TokenBatch.ValidMask(promptLengths, L).to(ScalarType.Int64) * D);
+        var request = new SampleRequest(text, new SamplerSettings { Steps = 4, Guidance = 1.5f }) { Known = known, Lengths = tokens.Lengths };
+        var r = model.Sample(request, new Generator(7));
+        var lengths = tokens.Lengths!.data<long>().ToArray();
+        var prompts = promptLengths.data<long>().ToArray();
+        for (int b = 0; b < 3; b++)
+        {
+            TensorAssert.Equal(tokens.Indices[b].narrow(0, 0, prompts[b]), r.Indices[b].narrow(0, 0, prompts[b]));
+            Assert.Equal(0L, r.Indices[b].narrow(0, lengths[b], L - lengths[b]).abs().sum().item<long>());
+        }
+        var loss = model.Loss(tokens with { PromptLengths = promptLengths }, text, new Generator(1));
+        Assert.True(float.IsFinite(loss.Loss.item<float>()));
+    }
+
+    [Fact]
+    public void CachedAndUncachedRqSamplingAgreeOnText()
+    {
+        var model = (RqTransformerModel)Tiny("rq-transformer");
+        var (tokens, text) = Speech(2, new Generator(4));
+        var request = new SampleRequest(text, new SamplerSettings { Guidance = 1f }) { Lengths = tokens.Lengths };
+        var a = model.Sample(request, new Generator(9), useCache: true);
+        var b = model.Sample(request, new Generator(9), useCache: false);
+        TensorAssert.Equal(a.Indices, b.Indices);
+    }
+
+    [Theory]
+    [InlineData("resgen")]
+    [InlineData("rq-transformer")]
+    public void TextModelsLearnToSayTheText(string kind)
+    {
+        var model = Tiny(kind, perturb: false);
+        var (sample, _) = Speech(256, new Generator(1));
+        ((ILatentScaled)model).SetLatentScale(LatentScaleBuffer.Measure(Quantizer(), sample.Indices));
+        var opt = torch.optim.Adam(model.Module.parameters(), lr: 1e-3);
+        var data = new Generator(10);
+        model.Module.train();
+        for (int step = 0; step < 300; step++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var (tokens, text) = Speech(32, data);
+            opt.zero_grad();
+            model.Loss(tokens, text, data).Loss.backward();
+            torch.nn.utils.clip_grad_norm_(model.Module.parameters(), 1.0);
+            opt.step();
+        }
+        // sampled frames must say the phonemes of the text (chance: 1 in 5)
+        var (truth, condition) = Speech(64, new Generator(99));
+        var r = model.Sample(new SampleRequest(condition, new SamplerSettings { Steps = 4, Guidance = 0 }) { Lengths = truth.Lengths }, new Generator(3));
+        var valid = truth.Valid!;
+        double accuracy = (r.Indices.select(2, 0) == truth.Indices.select(2, 0)).logical_and(valid).sum().item<long>() / (double)valid.sum().item<long>();
+        Assert.True(accuracy > 0.5, $"{kind}: {accuracy:P0} of the frames say the phoneme of the text");
+    }
+
+    [Fact]
+    public void ProgressFractionsFollowEachLength()
+    {
+        var f = ProgressEmbedding.Fractions(torch.tensor(new long[] { 4, 2 }), 1, 2);
+        Assert.True(TensorAssert.MaxDiff(torch.tensor(new float[,] { { 0.375f, 0.625f }, { 0.75f, 1.25f } }), f) < 1e-6);
+    }
+
+    [Theory]
+    [InlineData("maskgit")]
+    [InlineData("ar-resgen")]
+    public void KindsWithoutTextSayWhich(string kind)
+    {
+        var k = GeneratorKinds.Find(kind);
+        var cfg = k.LoadConfig(null, ["model.condition=text", $"model.text.vocabulary={Vocab}"]).WithTokens(Layout, "");
+        var e = Assert.Throws<UserErrorException>(() => k.Build(cfg, Quantizer()));
+        Assert.Contains("cannot be conditioned on text", e.Message);
+    }
+}
