@@ -8,7 +8,11 @@ namespace ResGen.Tokens;
 /// </summary>
 public interface ITokenizer
 {
-    /// <summary>Positions per example (L).</summary>
+    /// <summary>
+    /// Positions per example (L) when every example has the same shape (an image grid); 0 for
+    /// variable-length data (speech), where L follows from each example's length and
+    /// <see cref="Encode"/> gives as many positions as its input needs.
+    /// </summary>
     int Positions { get; }
     /// <summary>Depths per position (D).</summary>
     int Depth { get; }

@@ -2,6 +2,7 @@ using ResGen.Config;
 using ResGen.Evaluation;
 using ResGen.Generation;
 using ResGen.Tokens;
+using ResGen.Tokens.Speech;
 
 namespace ResGen.Tests.Config;
 
@@ -17,7 +18,8 @@ public sealed class ShippedConfigTests
         string path = Path.Combine(Repo.Root(), "configs", name);
         string stem = Path.GetFileNameWithoutExtension(name);
         if (stem.StartsWith("imagenet256-", StringComparison.Ordinal)) stem = stem["imagenet256-".Length..];
-        if (stem.StartsWith("tokenizer", StringComparison.Ordinal)) ConfigLoader.Load<TokenizerConfig>(path, []).Validate();
+        if (stem.StartsWith("speech-tokenizer", StringComparison.Ordinal)) ConfigLoader.Load<SpeechTokenizerConfig>(path, []).Validate();
+        else if (stem.StartsWith("tokenizer", StringComparison.Ordinal)) ConfigLoader.Load<TokenizerConfig>(path, []).Validate();
         else if (stem == "classifier") ConfigLoader.Load<ClassifierConfig>(path, []);
         else
         {
