@@ -51,6 +51,20 @@ public sealed class SpeechRecognizerTests
     }
 
     [Fact]
+    public void TheDecoderCpuTimeIsReadFromTheLogSummary()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllLines(dir.File("p.log"),
+        [
+            "INFO: batch.c(760): u000001: 2.77 seconds speech, 1.06 seconds CPU, 1.07 seconds wall",
+            "INFO: batch.c(777): TOTAL 335.79 seconds speech, 36.93 seconds CPU, 58.98 seconds wall",
+            "INFO: ngram_search_fwdtree.c(427): TOTAL fwdtree 26.62 CPU 0.079 xRT",
+        ]);
+        Assert.Equal(36.93, SpeechRecognizer.DecoderCpuSeconds(dir.File("p.log")));
+        Assert.Equal(0.0, SpeechRecognizer.DecoderCpuSeconds(dir.File("missing.log")));
+    }
+
+    [Fact]
     public void AMissingRecognizerIsAUserErrorNamingTheDebianPackages()
     {
         var e = Assert.Throws<UserErrorException>(() => PocketSphinx.RequireBatchProgram("/nonexistent-folder"));
@@ -108,6 +122,7 @@ public sealed class SpeechRecognizerTests
         var two = SpeechRecognizer.Transcribe(wavs, lm, threads: 2);
         Assert.Equal(2, two.Processes);
         Assert.True(two.AudioSeconds > 6, $"audio {two.AudioSeconds} s");
+        Assert.True(two.DecoderCpuSeconds > 0 && two.CpuRealTimeFactor < 2, $"decoder CPU {two.DecoderCpuSeconds} s");
         var speech = WordErrorRate.Compute(Spoken, two.Texts.Take(3).ToList());
         Assert.True(speech.Rate <= 0.5, $"{speech}: {string.Join(" | ", two.Texts)}");
         var noise = WordErrorRate.Compute([Spoken[0]], [two.Texts[3]]);
