@@ -1,3 +1,5 @@
+using ResGen.Data.Speech;
+
 namespace ResGen.Evaluation.Speech;
 
 /// <summary>
@@ -22,19 +24,7 @@ public static class PocketSphinx
     public static string CmuDictionary => Path.Combine(ModelFolder, "cmudict-en-us.dict");
 
     /// <summary>The full path of <see cref="BatchProgram"/> on PATH, or null when it is not installed.</summary>
-    public static string? FindBatchProgram() => FindBatchProgram(Environment.GetEnvironmentVariable("PATH"));
-
-    /// <summary>The full path of <see cref="BatchProgram"/> in the folders of <paramref name="searchPath"/> (PATH syntax), or null.</summary>
-    internal static string? FindBatchProgram(string? searchPath)
-    {
-        foreach (var dir in (searchPath ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, BatchProgram);
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        return null;
-    }
+    public static string? FindBatchProgram() => ExternalTool.Find(BatchProgram);
 
     /// <summary>Whether the program, the acoustic model and CMUdict are all installed.</summary>
     public static bool IsInstalled =>
@@ -42,12 +32,13 @@ public static class PocketSphinx
 
     /// <summary>The batch program's path; throws when it or the en-us acoustic model is missing.</summary>
     /// <exception cref="UserErrorException">Naming the Debian packages to install.</exception>
-    public static string RequireBatchProgram() => RequireBatchProgram(Environment.GetEnvironmentVariable("PATH"));
+    public static string RequireBatchProgram() => RequireBatchProgram(searchPath: null);
 
     /// <inheritdoc cref="RequireBatchProgram()"/>
+    /// <param name="searchPath">Folders to look in (PATH syntax); null for $PATH.</param>
     internal static string RequireBatchProgram(string? searchPath)
     {
-        var program = FindBatchProgram(searchPath)
+        var program = ExternalTool.Find(BatchProgram, searchPath)
             ?? throw new UserErrorException($"{BatchProgram} was not found on PATH; install the Debian packages {Packages} (sudo apt-get install {Packages}).");
         if (!File.Exists(Path.Combine(AcousticModel, "mdef")))
             throw new UserErrorException($"The pocketsphinx en-us acoustic model is missing from {AcousticModel}; install the Debian package pocketsphinx-en-us (sudo apt-get install pocketsphinx-en-us).");

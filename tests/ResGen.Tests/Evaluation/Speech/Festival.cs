@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ResGen.Data.Speech;
 
 namespace ResGen.Tests.Evaluation.Speech;
 
@@ -8,9 +9,7 @@ public static class Festival
     public const string KalDiphoneVoice = "/usr/share/festival/voices/english/kal_diphone";
 
     /// <summary>The text2wave program on PATH, or null.</summary>
-    public static string? TextToWave =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "text2wave")).FirstOrDefault(File.Exists);
+    public static string? TextToWave => ExternalTool.Find("text2wave");
 
     /// <summary>Renders <paramref name="text"/> with the kal_diphone voice to <paramref name="wavPath"/>.</summary>
     public static void Render(string text, string wavPath)
