@@ -34,9 +34,6 @@ public sealed record PhonemeCondition : Condition
     public override long Batch => Phonemes.shape[0];
     public override Device Device => Phonemes.device;
 
-    /// <summary>[B, P] true at real phonemes.</summary>
-    public Tensor Valid => torch.arange(Phonemes.shape[1], device: Phonemes.device).unsqueeze(0) < Lengths.unsqueeze(1);
-
     public override Condition Null() => new PhonemeCondition(torch.zeros_like(Phonemes), torch.zeros_like(Lengths));
 
     public override Condition Concat(Condition other)

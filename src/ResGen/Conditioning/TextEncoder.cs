@@ -107,7 +107,7 @@ public sealed class TextEncoder : nn.Module, IConditionEncoder
         var isNull = (lengths == 0).unsqueeze(1);
         ids = torch.where(isNull.logical_and(positions == 0), torch.full_like(ids, NullToken), ids);
         var effective = lengths.clamp_min(1);
-        var valid = positions < effective.unsqueeze(1);
+        var valid = Tokens.TokenBatch.ValidMask(effective, p);
         ids = torch.where(valid, ids, torch.zeros_like(ids));
         var fractions = ProgressEmbedding.Fractions(effective, 0, p);
         var x = phoneme_emb.forward(ids) + position_emb.forward(positions) + progress.forward(fractions);
