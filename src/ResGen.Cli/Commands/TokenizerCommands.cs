@@ -18,7 +18,7 @@ public static class TokenizerCommands
 
     public static Command Create()
     {
-        var cmd = new Command("tokenizer", "Train, evaluate and apply the RVQ image tokenizer.");
+        var cmd = new Command("tokenizer", "Train, evaluate and apply an RVQ tokenizer: images (Fashion-MNIST, an image folder) or speech (a corpus from `resgen data speech`).");
         cmd.Subcommands.Add(Train());
         cmd.Subcommands.Add(Eval());
         cmd.Subcommands.Add(Encode());
@@ -48,7 +48,7 @@ public static class TokenizerCommands
         var limit = LimitOption("the training split");
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
-        var cmd = new Command("train", "Train an RVQ image tokenizer on Fashion-MNIST or an image folder (progress bar and one parsable log line per interval).")
+        var cmd = new Command("train", "Train an RVQ tokenizer on Fashion-MNIST, an image folder or a speech corpus (with a speech config, e.g. configs/speech-tokenizer-small.json); progress bar and one parsable log line per interval.")
             { config, set, output, resume, limit, device, threads };
         data.AddTo(cmd);
         cmd.SetAction(pr =>
@@ -57,6 +57,8 @@ public static class TokenizerCommands
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var sets = pr.GetValue(set) ?? [];
             bool isResume = pr.GetValue(resume);
+            if (SpeechTokenizerVerbs.IsCorpus(pr.GetValue(data.Data)))
+                return SpeechTokenizerVerbs.Train(pr.GetValue(config), sets, pr.GetValue(data.Data)!, outDir, isResume, pr.GetValue(limit), dev);
             var cfg = CommonOptions.LoadRunConfig<TokenizerConfig>(pr.GetValue(config), sets, isResume ? Path.Combine(outDir, "last") : null, TokenizerTraining.Kind);
             var train = data.LoadTraining(pr, pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
             var test = data.Load(pr, "test", null, cfg.Model.ImageSize, cfg.Model.Channels);
@@ -80,13 +82,15 @@ public static class TokenizerCommands
         var outDir = new Option<string>("--out-dir") { Description = "Where the report (JSON), the reconstruction grid and the PSNR plot go.", DefaultValueFactory = _ => "runs/tokenizer-eval", HelpName = "DIR" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
-        var cmd = new Command("eval", "Test-split MSE and PSNR for every depth prefix 1..D, per-level code usage and perplexity, a PNG grid of originals vs reconstructions.")
+        var cmd = new Command("eval", "Images: test-split MSE and PSNR for every depth prefix 1..D, per-level code usage and perplexity, a PNG grid of originals vs reconstructions. Speech: log-mel MSE and mel-cepstral distortion per depth prefix, a plot and example WAVs.")
             { checkpoint, limit, outDir, device, threads };
         data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string dir = ResGen.IO.OutputFolder.Prepare(pr.GetValue(outDir)!);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
+            if (IsSpeech(pr.GetValue(checkpoint)!, pr.GetValue(data.Data)))
+                return SpeechTokenizerVerbs.Eval(pr.GetValue(checkpoint)!, pr.GetValue(data.Data)!, "test", pr.GetValue(limit), dir, dev);
             var (tok, cfg, hash) = TokenizerCheckpoint.Load(pr.GetValue(checkpoint)!, dev);
             var test = data.Load(pr, "test", pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
             var report = ConsoleProgress.Run("evaluating", 1.0, (p, _) => TokenizerEvaluation.Run(tok, test, device: dev, progress: p));
@@ -110,13 +114,13 @@ public static class TokenizerCommands
     {
         var checkpoint = CheckpointOption();
         var data = new DataOptions();
-        var split = new Option<string>("--split") { Description = "Which split to encode: train or test.", DefaultValueFactory = _ => "train" };
-        split.AcceptOnlyFromAmong("train", "test");
+        var split = new Option<string>("--split") { Description = "Which split to encode: train or test (speech: test is held-out-speaker; held-out-sentence also exists).", DefaultValueFactory = _ => "train" };
+        split.AcceptOnlyFromAmong("train", "test", ResGen.Data.Speech.CorpusPlan.HeldOutSentence, ResGen.Data.Speech.CorpusPlan.HeldOutSpeaker);
         var limit = LimitOption("the split");
         var output = new Option<string>("--out") { Description = "Token cache file to write.", DefaultValueFactory = _ => "runs/tokens-train.safetensors", HelpName = "FILE" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
-        var cmd = new Command("encode", "Encode a whole split into one token-cache file [N, L, D] (plus labels) for generator training.")
+        var cmd = new Command("encode", "Encode a whole split into one token file for generator training: images → [N, L, D] plus labels; speech → each utterance's codes with its phonemes and speaker.")
             { checkpoint, split, limit, output, device, threads };
         data.AddTo(cmd);
         cmd.SetAction(pr =>
@@ -124,6 +128,10 @@ public static class TokenizerCommands
             ResGen.IO.OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(pr.GetValue(output)!))!);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             string ckpt = pr.GetValue(checkpoint)!;
+            if (IsSpeech(ckpt, pr.GetValue(data.Data)))
+                return SpeechTokenizerVerbs.Encode(ckpt, pr.GetValue(data.Data)!, pr.GetValue(split)!, pr.GetValue(limit), pr.GetValue(output)!, dev);
+            if (pr.GetValue(split) is not ("train" or "test"))
+                throw new UserErrorException($"--split {pr.GetValue(split)} exists only in speech corpora; image data have train and test.");
             var (tok, cfg, hash) = TokenizerCheckpoint.Load(ckpt, dev);
             var ds = data.Load(pr, pr.GetValue(split)!, pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
             var cache = ConsoleProgress.Run("encoding", ds.Count, (p, _) => EncodeAll(tok, ds, dev, p));
@@ -134,6 +142,21 @@ public static class TokenizerCommands
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// Speech when the checkpoint holds a speech tokenizer; that needs a speech corpus in --data, and a
+    /// speech corpus needs a speech tokenizer: a mismatch is one sentence.
+    /// </summary>
+    static bool IsSpeech(string checkpoint, string? data)
+    {
+        bool speechModel = ResGen.Tokens.Speech.SpeechTokenizerCheckpoint.IsSpeechTokenizer(checkpoint);
+        bool speechData = SpeechTokenizerVerbs.IsCorpus(data);
+        if (speechModel && !speechData)
+            throw new UserErrorException($"'{checkpoint}' is a speech tokenizer: give --data a speech corpus folder (from `resgen data speech`).");
+        if (!speechModel && speechData)
+            throw new UserErrorException($"'{data}' is a speech corpus but '{checkpoint}' is an image tokenizer: give --checkpoint a speech tokenizer.");
+        return speechModel;
     }
 
     /// <summary>Indices [N, L, D] and labels [N] of a whole data set (CPU tensors).</summary>

@@ -9,12 +9,12 @@ using TorchSharp;
 
 namespace ResGen.Cli.Commands;
 
-/// <summary>`resgen train`: trains ResGen on a token cache made by `resgen tokenizer encode`.</summary>
+/// <summary>`resgen train`: trains a generator on tokens made by `resgen tokenizer encode` (image grids or speech).</summary>
 public static class TrainCommand
 {
     public static Command Create()
     {
-        var tokens = new Option<string>("--tokens") { Description = "Token cache of the training split (from `resgen tokenizer encode`).", DefaultValueFactory = _ => "runs/tokens-train.safetensors", HelpName = "FILE" };
+        var tokens = new Option<string>("--tokens") { Description = "Token file of the training split (from `resgen tokenizer encode`): image token grids, or speech tokens with phonemes (then --tokenizer is the speech tokenizer and the config text-conditioned).", DefaultValueFactory = _ => "runs/tokens-train.safetensors", HelpName = "FILE" };
         var valTokens = new Option<string?>("--val-tokens") { Description = "Token cache of held-out data for the validation NLL (default: runs/tokens-test.safetensors when it exists and was made by the same tokenizer).", HelpName = "FILE" };
         var tokenizer = GeneratorOptions.Tokenizer();
         var config = CommonOptions.Config("generator");
@@ -44,24 +44,14 @@ public static class TrainCommand
             var sets = pr.GetValue(set) ?? [];
             string? file = pr.GetValue(config);
             var cfg = file is null && isResume && File.Exists(last + ".json") ? kind.ReadConfig(last, sets) : kind.LoadConfig(file, sets);
-            var (tok, _, tokHash) = TokenizerCheckpoint.Load(pr.GetValue(tokenizer)!, dev);
-            var train = ReadCache(pr.GetValue(tokens)!);
-            CheckCacheMatchesTokenizer(train, tokHash, pr.GetValue(tokens)!);
-            string? valPath = pr.GetValue(valTokens);
-            var val = valPath is null ? null : ReadCache(valPath);
-            if (val is not null) CheckCacheMatchesTokenizer(val, tokHash, valPath!);
-            else if (File.Exists(DefaultValidation))
-            {
-                // the default held-out cache serves only runs on the same tokenizer
-                var candidate = ReadCache(DefaultValidation);
-                if (candidate.TokenizerHash is { } h && h == tokHash) (val, valPath) = (candidate, DefaultValidation);
-                else Console.WriteLine($"note: {DefaultValidation} was made by another tokenizer; no validation NLL (pass --val-tokens).");
-            }
-
-            cfg = cfg.WithTokens(GeneratorTraining.LayoutOf(train, tok.CodeDim), tokHash, train.ClassNames is { Length: > 0 } names ? names : null);
+            var (train, val, quantizer, tokHash) = OpenData(pr.GetValue(tokens)!, pr.GetValue(valTokens), pr.GetValue(tokenizer)!, dev);
+            cfg = cfg.WithTokens(train.LayoutFor(quantizer.CodeDim), tokHash,
+                train is TokenCacheData { Cache.ClassNames: { Length: > 0 } names } ? names : null);
+            if (train is SpeechTokenData speech) cfg = cfg.WithTextVocabulary(speech.Tokens.Vocabulary);
             cfg.Validate();
+            train.Check(cfg);
             torch.manual_seed(cfg.Train.Seed);
-            var generator = kind.Build(cfg, tok.Quantizer);
+            var generator = kind.Build(cfg, quantizer);
             string scale = "";
             if (generator is ILatentScaled scaled)
             {
@@ -69,15 +59,14 @@ public static class TrainCommand
                 else
                 {
                     using var scope = torch.NewDisposeScope();
-                    var sample = Enumerable.Range(0, Math.Min(5000, train.Count)).Select(i => (long)i).ToArray();
-                    float value = LatentScaleBuffer.Measure(tok.Quantizer, train.Indices(sample, dev));
+                    float value = LatentScaleBuffer.Measure(quantizer, train.ScaleSample(250_000, dev));
                     scaled.SetLatentScale(value);
                     scale = string.Create(CultureInfo.InvariantCulture, $"; latent scale {value:0.###}");
                 }
             }
             generator.Module.to(dev);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{kind.Name}: {Nn.ModuleSize.Parameters(generator.Module):N0} parameters; {train.Count} sequences of {train.Length}×{train.Depth}{scale}; device {dev}"));
+                $"{kind.Name}: {Nn.ModuleSize.Parameters(generator.Module):N0} parameters; {train.Describe()}{scale}; device {dev}"));
             var eval = ConsoleProgress.RunTraining(kind.Name, cfg.Train.Steps, (progress, log) =>
                 kind.Train(cfg, generator, train, val, outDir, isResume, dev, log, progress, GracefulStop.Token));
             Reports.FinishTraining(outDir, eval, $"{kind.Name} training", ["loss", "nll", "val_nll"], "loss (model units)");
@@ -97,6 +86,48 @@ public static class TrainCommand
         return kind;
     }
 
+    /// <summary>
+    /// The training and validation data and the tokenizer's quantizer: a token cache of images with an
+    /// image tokenizer, or speech tokens (`resgen tokenizer encode` on a speech corpus) with the speech
+    /// tokenizer that made them.
+    /// </summary>
+    static (IGeneratorData Train, IGeneratorData? Validation, ResidualVectorQuantizer Quantizer, string TokenizerHash) OpenData(
+        string tokensPath, string? valPath, string tokenizerPath, torch.Device dev)
+    {
+        if (ResGen.Data.Speech.SpeechTokens.IsSpeechTokens(tokensPath))
+        {
+            if (!ResGen.Tokens.Speech.SpeechTokenizerCheckpoint.IsSpeechTokenizer(tokenizerPath))
+                throw new UserErrorException($"'{tokensPath}' holds speech tokens: give --tokenizer the speech tokenizer that made them.");
+            var (speechTok, _, speechHash) = ResGen.Tokens.Speech.SpeechTokenizerCheckpoint.Load(tokenizerPath, dev);
+            var speech = ResGen.Data.Speech.SpeechTokens.Load(tokensPath);
+            CheckHash(speech.TokenizerHash, speechHash, tokensPath);
+            var trainData = new SpeechTokenData(speech, SpeechTokenData.PositionsFor(speech), new ResGen.Data.Speech.PromptSettings());
+            SpeechTokenData? valData = null;
+            if (valPath is not null)
+            {
+                var v = ResGen.Data.Speech.SpeechTokens.Load(valPath);
+                CheckHash(v.TokenizerHash, speechHash, valPath);
+                valData = new SpeechTokenData(v, trainData.Positions, new ResGen.Data.Speech.PromptSettings());
+            }
+            return (trainData, valData, speechTok.Quantizer, speechHash);
+        }
+        if (ResGen.Tokens.Speech.SpeechTokenizerCheckpoint.IsSpeechTokenizer(tokenizerPath))
+            throw new UserErrorException($"'{tokenizerPath}' is a speech tokenizer but '{tokensPath}' holds no speech tokens; encode a speech corpus with it first.");
+        var (tok, _, tokHash) = TokenizerCheckpoint.Load(tokenizerPath, dev);
+        var train = ReadCache(tokensPath);
+        CheckHash(train.TokenizerHash, tokHash, tokensPath);
+        var val = valPath is null ? null : ReadCache(valPath);
+        if (val is not null) CheckHash(val.TokenizerHash, tokHash, valPath!);
+        else if (File.Exists(DefaultValidation))
+        {
+            // the default held-out cache serves only runs on the same tokenizer
+            var candidate = ReadCache(DefaultValidation);
+            if (candidate.TokenizerHash is { } h && h == tokHash) val = candidate;
+            else Console.WriteLine($"note: {DefaultValidation} was made by another tokenizer; no validation NLL (pass --val-tokens).");
+        }
+        return (new TokenCacheData(train), val is null ? null : new TokenCacheData(val), tok.Quantizer, tokHash);
+    }
+
     internal static TokenCache ReadCache(string path)
     {
         if (!File.Exists(path))
@@ -106,10 +137,9 @@ public static class TrainCommand
 
     const string DefaultValidation = "runs/tokens-test.safetensors";
 
-    static void CheckCacheMatchesTokenizer(TokenCache cache, string tokenizerHash, string path)
+    static void CheckHash(string? hash, string tokenizerHash, string path)
     {
-        string? hash = cache.TokenizerHash;
-        if (hash is not null && hash != tokenizerHash)
+        if (!string.IsNullOrEmpty(hash) && hash != tokenizerHash)
             throw new UserErrorException($"token cache '{path}' was made by tokenizer config {hash}, not by the given tokenizer ({tokenizerHash}); re-encode it or pass the matching --tokenizer.");
     }
 

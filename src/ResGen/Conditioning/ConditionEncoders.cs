@@ -18,6 +18,8 @@ public static class ConditionEncoders
         {
             if (!textSupported)
                 throw new UserErrorException($"a {kind} model cannot be conditioned on text; text-to-speech models are resgen and rq-transformer.");
+            if (model.Text.Vocabulary < 2)
+                throw new UserErrorException("the model's phoneme vocabulary is not set: train it on speech tokens (they set model.text.vocabulary) or set it in the config.");
             return (null, new TextEncoder(model.Text, model.Width, model.Heads, model.MlpRatio, model.LabelDropout));
         }
         return (new ClassEmbedding(model.Classes, model.Width, model.LabelDropout), null);

@@ -121,7 +121,7 @@ public sealed class TextEncoder : nn.Module, IConditionEncoder
 /// <summary>The text encoder's shape (JSON keys are snake_case).</summary>
 public sealed record TextEncoderConfig
 {
-    /// <summary>Phoneme ids 0..vocabulary−1 (0 is padding); set from the speech token store.</summary>
+    /// <summary>Phoneme ids 0..vocabulary−1 (0 is padding); 0 in a config file: set from the speech tokens by `resgen train`.</summary>
     public int Vocabulary { get; init; }
     /// <summary>Bidirectional transformer blocks over the phonemes.</summary>
     public int Layers { get; init; } = 2;
@@ -130,7 +130,7 @@ public sealed record TextEncoderConfig
 
     public void Validate()
     {
-        if (Vocabulary < 2) throw new UserErrorException($"model text.vocabulary must be at least 2 (set from the data), got {Vocabulary}.");
+        if (Vocabulary is 1 or < 0) throw new UserErrorException($"model text.vocabulary must be at least 2, or 0 to take it from the data, got {Vocabulary}.");
         if (Layers < 1) throw new UserErrorException($"model text.layers must be at least 1, got {Layers}.");
         if (MaxLength < 1) throw new UserErrorException($"model text.max_length must be at least 1, got {MaxLength}.");
     }

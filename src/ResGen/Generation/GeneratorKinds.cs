@@ -25,7 +25,13 @@ public abstract class GeneratorKind
     /// <summary>A fresh (untrained) generator for the config on the tokenizer's quantizer.</summary>
     public abstract IGenerator Build(IGeneratorConfig config, ResidualVectorQuantizer quantizer);
     /// <summary>Trains (or, with <paramref name="resume"/>, continues) a run in <paramref name="runDirectory"/>.</summary>
-    public abstract IReadOnlyList<Metric> Train(IGeneratorConfig config, IGenerator model, TokenCache train, TokenCache? validation,
+    public IReadOnlyList<Metric> Train(IGeneratorConfig config, IGenerator model, TokenCache train, TokenCache? validation,
+        string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
+        CancellationToken stop = default)
+        => Train(config, model, new TokenCacheData(train), validation is null ? null : new TokenCacheData(validation), runDirectory, resume, device, console, progress, stop);
+
+    /// <summary>Trains (or, with <paramref name="resume"/>, continues) a run on any data (images or speech).</summary>
+    public abstract IReadOnlyList<Metric> Train(IGeneratorConfig config, IGenerator model, IGeneratorData train, IGeneratorData? validation,
         string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
         CancellationToken stop = default);
 }
@@ -48,7 +54,7 @@ public sealed class GeneratorKind<TConfig>(string name, Func<TConfig, ResidualVe
 
     public override IGenerator Build(IGeneratorConfig config, ResidualVectorQuantizer quantizer) => build(Cast(config), quantizer);
 
-    public override IReadOnlyList<Metric> Train(IGeneratorConfig config, IGenerator model, TokenCache train, TokenCache? validation,
+    public override IReadOnlyList<Metric> Train(IGeneratorConfig config, IGenerator model, IGeneratorData train, IGeneratorData? validation,
         string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
         CancellationToken stop = default)
         => GeneratorTraining.Run(Cast(config), model, train, validation, runDirectory, resume, device, console, progress, stop: stop);

@@ -32,6 +32,11 @@ public abstract record GeneratorRunConfig<TModel> : IGeneratorConfig where TMode
             throw new UserErrorException($"the data have {ClassNames.Length} classes but the model only {Model.Classes}; set model.classes to at least {ClassNames.Length}.");
     }
 
+    Conditioning.TextEncoderConfig? IGeneratorConfig.Text => Model.Condition == Conditioning.ConditionKind.Text ? Model.Text : null;
+
+    public IGeneratorConfig WithTextVocabulary(int vocabulary)
+        => this with { Model = (TModel)(Model with { Text = Model.Text with { Vocabulary = vocabulary } }) };
+
     public IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash, IReadOnlyList<string>? classNames = null)
         => this with { Tokens = tokens, TokenizerHash = tokenizerHash, ClassNames = classNames is null ? ClassNames : [.. classNames] };
 }

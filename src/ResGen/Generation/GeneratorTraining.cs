@@ -15,13 +15,13 @@ namespace ResGen.Generation;
 /// </summary>
 public static class GeneratorTraining
 {
-    public static IReadOnlyList<Metric> Run<TConfig>(TConfig config, IGenerator model, TokenCache train, TokenCache? validation,
+    public static IReadOnlyList<Metric> Run<TConfig>(TConfig config, IGenerator model, IGeneratorData train, IGeneratorData? validation,
         string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
         int validationGrids = 2000, CancellationToken stop = default) where TConfig : IGeneratorConfig
     {
         config.Validate();
-        Check(config, train);
-        if (validation is not null) Check(config, validation);
+        train.Check(config);
+        validation?.Check(config);
         var sampler = new BatchSampler(train.Count, config.Train.BatchSize, config.Train.Seed);
         long[]? valIdx = validation is null ? null : Enumerable.Range(0, Math.Min(validationGrids, validation.Count)).Select(i => (long)i).ToArray();
         var loop = new TrainingLoop<TConfig>(model.Module, model.Kind, config, config.Train, runDirectory)
@@ -32,16 +32,33 @@ public static class GeneratorTraining
             Stop = stop,
             Loss = (step, g) =>
             {
-                var idx = sampler.Batch(step);
-                return model.Loss(new TokenBatch(train.Indices(idx, device)), new ClassCondition(train.Labels(idx, device)), g);
+                var (tokens, condition) = train.Batch(sampler.Batch(step), StepRandom(config.Train.Seed, step), device);
+                return model.Loss(tokens, condition, g);
             },
             Evaluate = valIdx is null ? null : _ => Validate(model, validation!, valIdx, device, config.Train.BatchSize),
         };
         return loop.Run(resume);
     }
 
+    /// <summary>Token caches (class-labelled images).</summary>
+    public static IReadOnlyList<Metric> Run<TConfig>(TConfig config, IGenerator model, TokenCache train, TokenCache? validation,
+        string runDirectory, bool resume, Device device, TextWriter? console = null, IProgress<TrainProgress>? progress = null,
+        int validationGrids = 2000, CancellationToken stop = default) where TConfig : IGeneratorConfig
+        => Run(config, model, new TokenCacheData(train), validation is null ? null : new TokenCacheData(validation), runDirectory, resume, device,
+               console, progress, validationGrids, stop);
+
+    /// <summary>The randomness a batch is made with at <paramref name="step"/>: a function of the seed and step only, so a resumed run repeats it.</summary>
+    public static Random StepRandom(long seed, long step)
+    {
+        // splitmix64 of (seed, step): stable across processes, unlike HashCode
+        ulong z = unchecked(((ulong)seed * 0x9E3779B97F4A7C15UL) + (ulong)step + 0x5EEDUL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return new Random((int)((z ^ (z >> 31)) & 0x7FFFFFFF));
+    }
+
     /// <summary>Mean loss and NLL of held-out sequences, randomness from a fixed seed; call in eval mode.</summary>
-    public static IReadOnlyList<Metric> Validate(IGenerator model, TokenCache data, long[] indices, Device device, int batchSize)
+    public static IReadOnlyList<Metric> Validate(IGenerator model, IGeneratorData data, long[] indices, Device device, int batchSize)
     {
         using var g = new Generator(12345, device);
         double nll = 0, loss = 0;
@@ -51,7 +68,8 @@ public static class GeneratorTraining
         {
             using var scope = torch.NewDisposeScope();
             var part = indices[s..Math.Min(indices.Length, s + batchSize)];
-            var r = model.Loss(new TokenBatch(data.Indices(part, device)), new ClassCondition(data.Labels(part, device)), g);
+            var (tokens, condition) = data.Batch(part, StepRandom(12345, s), device);
+            var r = model.Loss(tokens, condition, g);
             loss += r.Loss.item<float>();
             nll += r.Parts.First(p => p.Name == "nll").Value.item<float>();
             batches++;

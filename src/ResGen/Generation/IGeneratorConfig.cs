@@ -21,6 +21,10 @@ public interface IGeneratorConfig : IValidatable
     int Classes { get; }
     /// <summary>Names of the classes, from the token cache (empty for models trained before caches recorded them).</summary>
     IReadOnlyList<string> ClassNames { get; }
+    /// <summary>The phoneme encoder's shape when the model is conditioned on text; null for class labels.</summary>
+    Conditioning.TextEncoderConfig? Text { get; }
+    /// <summary>A copy whose text encoder knows <paramref name="vocabulary"/> phoneme ids (set from the speech tokens by `resgen train`).</summary>
+    IGeneratorConfig WithTextVocabulary(int vocabulary);
     /// <summary>A copy for the given tokens and tokenizer (and the class names of the data, when known).</summary>
     IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash, IReadOnlyList<string>? classNames = null);
 }

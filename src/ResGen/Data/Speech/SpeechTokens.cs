@@ -71,14 +71,14 @@ public sealed class SpeechTokens
     public int MaxPhonemes => Items.Max(i => i.Phonemes.Length);
 
     /// <summary>
-    /// A training batch: tokens [B, positions, D] (zero padding), lengths, prompt lengths (null without
+    /// A training batch: tokens [B, L, D] (zero padding; L the longest example, at most <paramref name="positions"/>), lengths, prompt lengths (null without
     /// prompts) and the phonemes. Utterances longer than <paramref name="positions"/> are cut (and a pair
     /// that does not fit falls back to a prefix prompt).
     /// </summary>
     public (TokenBatch Tokens, PhonemeCondition Text) Batch(long[] indices, int positions, PromptSettings prompts, Random rng, Device? device = null)
     {
         int b = indices.Length, d = Depth;
-        var codes = new long[(long)b * positions * d];
+        var seqs = new List<short>[b];
         var lengths = new long[b];
         var prompt = new long[b];
         var phonemes = new List<int>[b];
@@ -102,12 +102,15 @@ public sealed class SpeechTokens
             }
             seq.AddRange(target.Codes);
             phonemes[e].AddRange(target.Phonemes);
-            int frames = Math.Min(positions, seq.Count / d);
-            for (int i = 0; i < frames * d; i++) codes[((long)e * positions * d) + i] = seq[i];
-            lengths[e] = frames;
-            prompt[e] = Math.Min(promptFrames, frames - 1);
+            seqs[e] = seq;
+            lengths[e] = Math.Min(positions, seq.Count / d);
+            prompt[e] = Math.Min(promptFrames, lengths[e] - 1);
         }
-        var tokens = new TokenBatch(torch.tensor(codes, [b, positions, d], device: device), torch.tensor(lengths, device: device),
+        int width = (int)lengths.Max();
+        var codes = new long[(long)b * width * d];
+        for (int e = 0; e < b; e++)
+            for (int i = 0; i < lengths[e] * d; i++) codes[((long)e * width * d) + i] = seqs[e][i];
+        var tokens = new TokenBatch(torch.tensor(codes, [b, width, d], device: device), torch.tensor(lengths, device: device),
             prompts.PromptShare > 0 ? torch.tensor(prompt, device: device) : null);
         return (tokens, PhonemeCondition.Of(phonemes, device));
     }
@@ -143,6 +146,18 @@ public sealed class SpeechTokens
             ["phonemes"] = phon,
             ["phoneme_offsets"] = torch.tensor(poffsets),
         }, meta);
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a speech token file (reads its header only; false for anything unreadable).</summary>
+    public static bool IsSpeechTokens(string path)
+    {
+        if (!File.Exists(path)) return false;
+        try
+        {
+            return SafetensorsFile.ReadHeader(path, "token file").Metadata.TryGetValue("format", out var f) && f == Format;
+        }
+        catch (UserErrorException) { return false; }
+        catch (IOException) { return false; }
     }
 
     /// <summary>Reads a set written by <see cref="Save"/>; a clear error for anything else.</summary>

@@ -29,7 +29,7 @@ public sealed class ResGenModel(ResGenNetwork network, ResidualVectorQuantizer q
         var indices = tokens.Indices;
         var valid = tokens.Valid;
         var maskable = tokens.Prompt is { } prompt ? (valid ?? torch.ones_like(prompt)).logical_and(prompt.logical_not()) : null;
-        var k = DepthMasking.SampleCounts(indices.shape[0], layout.Positions, layout.Depth, Network.Model.Schedule, generator, indices.device,
+        var k = DepthMasking.SampleCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, Network.Model.Schedule, generator, indices.device,
             tokens.Lengths, maskable);
         var visible = layout.Depth - k;
         Tensor prefix, target;

@@ -24,7 +24,7 @@ public sealed class FrameNorm : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var centred = x - x.mean([1], keepdim: true);
-        var scale = torch.rsqrt(centred.pow(2).mean([1], keepdim: true) + 1e-5f);
+        var scale = torch.rsqrt(centred.square().mean([1], keepdim: true) + 1e-5f);
         return centred * scale * weight.view(1, -1, 1) + bias.view(1, -1, 1);
     }
 }

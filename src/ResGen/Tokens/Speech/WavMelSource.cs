@@ -37,12 +37,24 @@ public sealed class WavMelSource : IMelSource, IDisposable
     }
 
     /// <summary>The utterances of one split of a speech corpus (<c>resgen data speech</c>).</summary>
-    public static WavMelSource FromCorpus(SpeechCorpus corpus, string split, MelConfig config, long cacheBytes = 1L << 30)
+    /// <param name="limit">Keep at most this many, spread evenly over the split (so every speaker is represented), in manifest order.</param>
+    public static WavMelSource FromCorpus(SpeechCorpus corpus, string split, MelConfig config, long cacheBytes = 1L << 30, int? limit = null)
+        => FromUtterances(corpus, Spread(corpus.Split(split).ToList(), limit), split, config, cacheBytes);
+
+    /// <summary>Given utterances of a corpus (e.g. a spread subset of a split).</summary>
+    public static WavMelSource FromUtterances(SpeechCorpus corpus, IReadOnlyList<SpeechUtterance> utterances, string what, MelConfig config, long cacheBytes = 1L << 30)
     {
-        var utterances = corpus.Split(split).ToList();
-        if (utterances.Count == 0) throw new UserErrorException($"speech corpus '{corpus.Root}' has no utterance in split '{split}'.");
+        if (utterances.Count == 0) throw new UserErrorException($"speech corpus '{corpus.Root}' has no utterance in split '{what}'.");
         var counts = corpus.Info.SampleRate == config.SampleRate ? utterances.Select(u => (long)u.Samples).ToList() : null;
         return new WavMelSource([.. utterances.Select(corpus.WavPath)], config, counts, cacheBytes);
+    }
+
+    /// <summary>At most <paramref name="limit"/> items spread evenly over <paramref name="items"/>, in order.</summary>
+    public static IReadOnlyList<T> Spread<T>(IReadOnlyList<T> items, int? limit)
+    {
+        if (limit is not { } n || n >= items.Count) return items;
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        return [.. Enumerable.Range(0, n).Select(i => items[(int)((long)i * items.Count / n)])];
     }
 
     public int Count => paths.Count;

@@ -59,8 +59,8 @@ public sealed class SpeechTokensTests
         for (int round = 0; round < 40; round++)
         {
             var (tokens, text) = set.Batch([0, 1, 2, 3, 4, 5], 16, new PromptSettings(1.0, 0.5, 0.5), rng);
-            Assert.Equal(new long[] { 6, 16, D }, tokens.Indices.shape);
             var lengths = tokens.Lengths!.data<long>().ToArray();
+            Assert.Equal(new long[] { 6, lengths.Max(), D }, tokens.Indices.shape);   // padded to the longest example
             var prompts = tokens.PromptLengths!.data<long>().ToArray();
             var phonemeLengths = text.Lengths.data<long>().ToArray();
             for (int e = 0; e < 6; e++)
@@ -68,7 +68,7 @@ public sealed class SpeechTokensTests
                 var target = set.Items[e];
                 int frames = target.Frames(D);
                 Assert.True(prompts[e] < lengths[e]);
-                Assert.Equal(0L, tokens.Indices[e].narrow(0, lengths[e], 16 - lengths[e]).abs().sum().item<long>());
+                Assert.Equal(0L, tokens.Indices[e].narrow(0, lengths[e], lengths.Max() - lengths[e]).abs().sum().item<long>());
                 if (lengths[e] > frames)
                 {
                     // a pair: the prompt is a whole utterance of the same speaker, then the target
