@@ -19,5 +19,6 @@ public static class ResGenCommand
         SampleCommand.Create(),
         EvalCommand.Create(),
         BenchCommand.Create(),
+        TtsCommand.Create(),
     };
 }

@@ -35,6 +35,17 @@ public sealed record SampleRequest(Condition Condition, SamplerSettings Settings
     public bool KeepSteps { get; init; }
 
     /// <summary>
+    /// Positions to sample: the width of the known tokens when given (a sequence model then samples no
+    /// more positions than the batch needs), else the model's <paramref name="max"/>.
+    /// </summary>
+    public int PositionsWithin(int max)
+    {
+        long p = Known?.Indices.shape[1] ?? max;
+        if (p < 1 || p > max) throw new ArgumentException($"the known tokens span {p} positions but the model reads 1..{max}");
+        return (int)p;
+    }
+
+    /// <summary>
     /// What every sampler starts from, checked: the tokens [B, L, D] (the known ones, zeros elsewhere), the
     /// known depths per position [B, L] and the real positions [B, L] (null: all), on the condition's device.
     /// </summary>

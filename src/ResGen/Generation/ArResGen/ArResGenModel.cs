@@ -33,9 +33,9 @@ public sealed class ArResGenModel(ArResGenNetwork network, ResidualVectorQuantiz
         return MixtureLoss.Compute(p, full, weight);
     }
 
-    protected override SampleResult RunSampler(SampleRequest request, Generator generator) => new ArResGenSampler(Network, Quantizer, Layout.Positions).Sample(request, generator);
+    protected override SampleResult RunSampler(SampleRequest request, Generator generator) => new ArResGenSampler(Network, Quantizer, request.PositionsWithin(Layout.Positions)).Sample(request, generator);
 
     /// <summary>Samples with or without the KV cache (the same tokens either way; the cache only saves work).</summary>
     public SampleResult Sample(SampleRequest request, Generator generator, bool useCache)
-        => InEvalMode(() => new ArResGenSampler(Network, Quantizer, Layout.Positions, useCache).Sample(request, generator));
+        => InEvalMode(() => new ArResGenSampler(Network, Quantizer, request.PositionsWithin(Layout.Positions), useCache).Sample(request, generator));
 }

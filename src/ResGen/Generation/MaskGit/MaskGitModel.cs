@@ -35,5 +35,5 @@ public sealed class MaskGitModel(MaskGitNetwork network, ResidualVectorQuantizer
     }
 
     protected override SampleResult RunSampler(SampleRequest request, Generator generator)
-        => new MaskGitSampler((x, k, v, c) => Network.forward(x, k, v, c), Layout.Positions, Layout.Depth, Quantizer).Sample(request, generator);
+        => new MaskGitSampler((x, k, v, c) => Network.forward(x, k, v, c), request.PositionsWithin(Layout.Positions), Layout.Depth, Quantizer).Sample(request, generator);
 }

@@ -47,9 +47,9 @@ public sealed class RqTransformerModel(RqTransformerNetwork network, ResidualVec
         return new LossBreakdown(nll, [("nll", nll)]);
     }
 
-    protected override SampleResult RunSampler(SampleRequest request, Generator generator) => new RqTransformerSampler(Network, Quantizer, Layout.Positions).Sample(request, generator);
+    protected override SampleResult RunSampler(SampleRequest request, Generator generator) => new RqTransformerSampler(Network, Quantizer, request.PositionsWithin(Layout.Positions)).Sample(request, generator);
 
     /// <summary>Samples with or without the KV caches (the same tokens either way; the caches only save work).</summary>
     public SampleResult Sample(SampleRequest request, Generator generator, bool useCache)
-        => InEvalMode(() => new RqTransformerSampler(Network, Quantizer, Layout.Positions, useCache).Sample(request, generator));
+        => InEvalMode(() => new RqTransformerSampler(Network, Quantizer, request.PositionsWithin(Layout.Positions), useCache).Sample(request, generator));
 }

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using ResGen.Audio;
+using ResGen.Generation.Speech;
+using ResGen.IO;
+
+namespace ResGen.Cli.Commands;
+
+/// <summary>`resgen tts`: speaks a sentence in the voice of a short WAV prompt (zero-shot text-to-speech).</summary>
+public static class TtsCommand
+{
+    public const string DefaultModel = "models/tts/resgen";
+    public const string DefaultTokenizer = "models/tts/tokenizer";
+    /// <summary>Prompts longer than this are refused (the shipped model reads about 12 s in all).</summary>
+    public const double MaxPromptSeconds = 10;
+    /// <summary>Texts longer than this are refused before phonemizing.</summary>
+    public const int MaxTextCharacters = 400;
+
+    public static Command Create()
+    {
+        var text = new Option<string>("--text") { Description = "The English sentence to speak.", Required = true, HelpName = "TEXT" };
+        var prompt = new Option<string>("--prompt") { Description = "A WAV file of the voice to speak in: 1-10 s of one speaker (16 kHz or more; any channels).", Required = true, HelpName = "WAV" };
+        var promptText = new Option<string>("--prompt-text") { Description = "What the prompt says (its words; they condition the model together with --text).", Required = true, HelpName = "TEXT" };
+        var output = new Option<string>("--out") { Description = "WAV file to write (16 kHz mono).", DefaultValueFactory = _ => "speech.wav", HelpName = "FILE" };
+        var model = new Option<string>("--model") { Description = $"Text-to-speech generator checkpoint (default: {DefaultModel}, the shipped ResGen-TTS).", DefaultValueFactory = _ => InstallPaths.Shipped(DefaultModel), HelpName = "PATH" };
+        var tokenizer = new Option<string>("--tokenizer") { Description = $"The speech tokenizer the model was trained on (default: {DefaultTokenizer}).", DefaultValueFactory = _ => InstallPaths.Shipped(DefaultTokenizer), HelpName = "PATH" };
+        var steps = new Option<int?>("--steps") { Description = "Sampling steps T of a masked model (default from the model's config, 16).", HelpName = "T" };
+        var cfg = new Option<float?>("--cfg") { Description = "Classifier-free guidance on the text (0 = none; default from the model's config).", HelpName = "W" };
+        var seed = new Option<long>("--seed") { Description = "Seed (same seed, same speech).", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var rate = new Option<double>("--length-scale") { Description = "Multiplies the length taken from the prompt's speaking rate (above 1: slower).", DefaultValueFactory = _ => 1.0, HelpName = "S" };
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("tts", "Zero-shot text-to-speech: speak --text in the voice of --prompt (ResGen over speech tokens, the prompt's tokens kept, Griffin-Lim to audio).")
+            { text, prompt, promptText, output, model, tokenizer, steps, cfg, seed, rate, device, threads };
+        cmd.SetAction(pr =>
+        {
+            string sentence = pr.GetValue(text)!;
+            if (sentence.Length > MaxTextCharacters)
+                throw new UserErrorException($"--text has {sentence.Length} characters; give at most {MaxTextCharacters} (one or two sentences) per call.");
+            double scale = pr.GetValue(rate);
+            if (!(scale is >= 0.25 and <= 4)) throw new UserErrorException($"--length-scale must lie in 0.25..4, got {scale.ToString(CultureInfo.InvariantCulture)}.");
+            if (pr.GetValue(steps) is < 1) throw new UserErrorException($"--steps must be at least 1, got {pr.GetValue(steps)}.");
+            if (pr.GetValue(cfg) is { } w && !(w >= 0 && float.IsFinite(w))) throw new UserErrorException($"--cfg must be 0 or more, got {w.ToString(CultureInfo.InvariantCulture)}.");
+            string outPath = pr.GetValue(output)!;
+            if (Directory.Exists(outPath)) throw new UserErrorException($"--out '{outPath}' is a folder; give a file name such as speech.wav.");
+            var audio = WavFile.Read(pr.GetValue(prompt)!, MaxPromptSeconds);
+            var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
+            var tts = SpeechSynthesizer.Load(pr.GetValue(model)!, pr.GetValue(tokenizer)!, dev);
+            var phonemes = tts.Phonemize(sentence);
+            var voice = tts.Prompt(audio, pr.GetValue(promptText)!);
+            var s = tts.Config.Sample;
+            s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance };
+            s.Validate();
+            OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+            var clock = Stopwatch.StartNew();
+            var result = tts.Synthesize([phonemes], [voice], s, pr.GetValue(seed), lengthScale: scale)[0];
+            double total = clock.Elapsed.TotalSeconds;
+            WavFile.Write(outPath, result.Audio);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{tts.Generator.Kind}: {phonemes.Length} phonemes → {result.Codes.shape[0]} positions × D = {tts.Tokenizer.Depth} ({result.Audio.Seconds:0.00} s of speech) after a {voice.Seconds:0.0} s prompt; " +
+                $"{(tts.Generator.Stepwise ? $"{s.Steps} steps, " : "")}{result.NetworkPasses} network passes"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"time: tokens {result.GenerateSeconds:0.00} s + decoder and Griffin-Lim {result.VocoderSeconds:0.00} s = {total:0.00} s; real-time factor {total / Math.Max(1e-9, result.Audio.Seconds):0.00}"));
+            Console.WriteLine($"wrote {outPath}");
+            return 0;
+        });
+        return cmd;
+    }
+}

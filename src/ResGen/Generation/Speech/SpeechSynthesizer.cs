@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using ResGen.Audio;
+using ResGen.Conditioning;
+using ResGen.Text;
+using ResGen.Tokens;
+using ResGen.Tokens.Speech;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResGen.Generation.Speech;
+
+/// <summary>A voice to speak in: its tokens [L, D] (CPU, int64) and the phoneme ids of what it says.</summary>
+public sealed record SpeechPrompt(Tensor Codes, int[] Phonemes, double Seconds)
+{
+    public int Positions => (int)Codes.shape[0];
+}
+
+/// <summary>One synthesized utterance and what making it cost.</summary>
+/// <param name="Audio">The speech (16 kHz mono), without the prompt.</param>
+/// <param name="Codes">Its tokens [L, D] (CPU).</param>
+/// <param name="NetworkCalls">Sequential network calls of the sampler (steps, or L·D for the autoregressive model).</param>
+/// <param name="NetworkPasses">Passes over the batch (a guided call counts two).</param>
+/// <param name="GenerateSeconds">Wall time of token sampling for the batch this utterance was part of.</param>
+/// <param name="VocoderSeconds">Wall time of decoding and Griffin-Lim for this utterance.</param>
+public sealed record SynthesizedSpeech(MonoAudio Audio, Tensor Codes, int NetworkCalls, int NetworkPasses, double GenerateSeconds, double VocoderSeconds);
+
+/// <summary>
+/// Zero-shot text-to-speech with a text-conditioned generator (ResGen or the RQ-Transformer) on a
+/// speech tokenizer: the prompt's tokens are given as known positions the sampler never changes,
+/// the phonemes of prompt and text condition the whole sequence, and the length of the new speech
+/// follows the prompt's speaking rate (prompt positions × text phonemes / prompt phonemes, as
+/// MaskGCT and F5-TTS do). Tokens → log-mel by the tokenizer's decoder → waveform by Griffin-Lim.
+/// </summary>
+public sealed class SpeechSynthesizer
+{
+    /// <summary>Prompts shorter than this carry too little of a voice (and of its rate).</summary>
+    public const double MinPromptSeconds = 0.5;
+    /// <summary>Prompt audio sampled below this rate lacks the band the tokenizer was trained on.</summary>
+    public const int MinSampleRate = 16_000;
+
+    readonly Device device;
+    readonly MelSpectrogram mel;
+
+    public SpeechSynthesizer(IGenerator generator, IGeneratorConfig config, SpeechTokenizer tokenizer, PhonemeVocabulary vocabulary, Device? device = null)
+    {
+        if (config.Text is not { } text)
+            throw new UserErrorException($"the {generator.Kind} model is conditioned on class labels, not on text: give a text-to-speech model.");
+        if (text.Vocabulary != vocabulary.Count)
+            throw new UserErrorException($"the model knows {text.Vocabulary} phoneme ids but the phonemizer's table has {vocabulary.Count}.");
+        Generator = generator;
+        Config = config;
+        Tokenizer = tokenizer;
+        Vocabulary = vocabulary;
+        this.device = device ?? torch.CPU;
+        mel = new MelSpectrogram(tokenizer.Mel);
+    }
+
+    public IGenerator Generator { get; }
+    public IGeneratorConfig Config { get; }
+    public SpeechTokenizer Tokenizer { get; }
+    public PhonemeVocabulary Vocabulary { get; }
+    /// <summary>Positions (prompt + new speech) the model reads at most.</summary>
+    public int MaxPositions => Generator.Layout.Positions;
+    /// <summary>Phonemes (prompt + text) the model reads at most.</summary>
+    public int MaxPhonemes => Config.Text!.MaxLength;
+
+    /// <summary>Loads a text-to-speech generator checkpoint and the speech tokenizer it was trained on.</summary>
+    public static SpeechSynthesizer Load(string generatorCheckpoint, string tokenizerCheckpoint, Device? device = null)
+    {
+        if (!SpeechTokenizerCheckpoint.IsSpeechTokenizer(tokenizerCheckpoint))
+            throw new UserErrorException($"'{tokenizerCheckpoint}' is not a speech tokenizer.");
+        var (tok, _, hash) = SpeechTokenizerCheckpoint.Load(tokenizerCheckpoint, device);
+        var (gen, cfg) = GeneratorKinds.Load(generatorCheckpoint, tok.Quantizer, hash, device);
+        return new SpeechSynthesizer(gen, cfg, tok, PhonemeVocabulary.Default, device);
+    }
+
+    /// <summary>The phoneme ids of <paramref name="text"/> (espeak-ng, the corpus' voice); text with nothing to speak is one sentence.</summary>
+    public int[] Phonemize(string text)
+    {
+        var symbols = Phonemizer.Shared.Phonemize(text);
+        var unknown = symbols.Where(s => !Vocabulary.Contains(s)).Distinct().ToList();
+        if (unknown.Count > 0)
+            throw new UserErrorException($"the text '{Shorten(text)}' gives phonemes the model never learned ({string.Join(" ", unknown)}); write it in plain English words.");
+        return Vocabulary.Encode(symbols);
+    }
+
+    /// <summary>A prompt from audio (any rate ≥ 16 kHz, resampled; silence at the ends trimmed) and the text it speaks.</summary>
+    public SpeechPrompt Prompt(MonoAudio audio, string text)
+    {
+        if (audio.SampleRate < MinSampleRate)
+            throw new UserErrorException($"the prompt is sampled at {audio.SampleRate} Hz; give audio recorded at {MinSampleRate} Hz or more.");
+        var resampled = audio.SampleRate == Tokenizer.Mel.SampleRate ? audio : Resampler.Resample(audio, Tokenizer.Mel.SampleRate);
+        var trimmed = SilenceTrim.Trim(resampled) ?? throw new UserErrorException("the prompt is silent: it holds no speech to take a voice from.");
+        if (trimmed.Seconds < MinPromptSeconds)
+            throw new UserErrorException($"the prompt holds {trimmed.Seconds:0.##} s of speech; give at least {MinPromptSeconds} s (about 3 s works best).");
+        var phonemes = Phonemize(text);
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var logMel = mel.FromWaveform(torch.tensor(trimmed.Samples));
+        var codes = Tokenizer.EncodeUtterance(logMel.to(device)).cpu().to(ScalarType.Int64);
+        return new SpeechPrompt(codes.DetachFromDisposeScope(), phonemes, trimmed.Seconds);
+    }
+
+    /// <summary>A prompt from tokens already made (e.g. another utterance of a corpus).</summary>
+    public static SpeechPrompt PromptFromTokens(Tensor codes, int[] phonemes, double positionRate)
+        => new(codes.cpu().to(ScalarType.Int64), phonemes, codes.shape[0] / positionRate);
+
+    /// <summary>Positions of new speech for <paramref name="phonemes"/> at the prompt's speaking rate (at least one).</summary>
+    public static int TargetPositions(SpeechPrompt prompt, int phonemes, double lengthScale = 1.0)
+        => Math.Max(1, (int)Math.Round(lengthScale * prompt.Positions * phonemes / Math.Max(1, prompt.Phonemes.Length)));
+
+    /// <summary>
+    /// Speaks each text (phoneme ids) in the voice of its prompt, as one batch. <paramref name="positions"/>
+    /// overrides the lengths (e.g. the true lengths, to compare with ground truth).
+    /// </summary>
+    public IReadOnlyList<SynthesizedSpeech> Synthesize(IReadOnlyList<int[]> texts, IReadOnlyList<SpeechPrompt> prompts, SamplerSettings settings,
+        long seed, IReadOnlyList<int>? positions = null, double lengthScale = 1.0, int griffinLimIterations = GriffinLim.DefaultIterations)
+    {
+        if (texts.Count == 0 || texts.Count != prompts.Count) throw new ArgumentException("give one prompt per text");
+        int b = texts.Count, d = Tokenizer.Depth;
+        var targets = positions ?? [.. texts.Select((t, i) => TargetPositions(prompts[i], t.Length, lengthScale))];
+        var lengths = new long[b];
+        for (int i = 0; i < b; i++)
+        {
+            lengths[i] = prompts[i].Positions + targets[i];
+            if (lengths[i] > MaxPositions)
+                throw new UserErrorException($"the prompt ({prompts[i].Positions} positions) and the text ({targets[i]} positions at the prompt's rate) need {lengths[i]} positions, but the model reads at most {MaxPositions}; use a shorter prompt or text.");
+            int p = prompts[i].Phonemes.Length + texts[i].Length;
+            if (p > MaxPhonemes)
+                throw new UserErrorException($"the prompt and the text have {p} phonemes, but the model reads at most {MaxPhonemes}; use a shorter prompt or text.");
+        }
+        int l = (int)lengths.Max();
+        Tensor sampled;
+        int calls, passes;
+        var clock = Stopwatch.StartNew();
+        using (var scope = torch.NewDisposeScope())
+        using (torch.no_grad())
+        {
+            var known = torch.zeros(b, l, d, ScalarType.Int64);
+            var knownDepths = torch.zeros(b, l, ScalarType.Int64);
+            for (int i = 0; i < b; i++)
+            {
+                int lp = prompts[i].Positions;
+                known[i].narrow(0, 0, lp).copy_(prompts[i].Codes);
+                knownDepths[i].narrow(0, 0, lp).fill_(d);
+            }
+            var condition = PhonemeCondition.Of([.. texts.Select((t, i) => (IReadOnlyList<int>)[.. prompts[i].Phonemes, .. t])], device);
+            var request = new SampleRequest(condition, settings)
+            {
+                Known = new KnownTokens(known.to(device), knownDepths.to(device)),
+                Lengths = torch.tensor(lengths, device: device),
+            };
+            using var g = new torch.Generator((ulong)seed, device);
+            var result = Generator.Sample(request, g);
+            sampled = result.Indices.cpu().DetachFromDisposeScope();
+            (calls, passes) = (result.NetworkCalls, result.NetworkPasses);
+        }
+        double generateSeconds = clock.Elapsed.TotalSeconds;
+        var outputs = new SynthesizedSpeech[b];
+        using var vocoderGenerator = new torch.Generator((ulong)seed);
+        for (int i = 0; i < b; i++)
+        {
+            clock.Restart();
+            using var scope = torch.NewDisposeScope();
+            using var _ = torch.no_grad();
+            int lp = prompts[i].Positions;
+            var codes = sampled[i].narrow(0, 0, lengths[i]);
+            // decode prompt and new speech together (the decoder sees the join), then keep the new part
+            var logMel = Tokenizer.DecodeToMel(codes.to(device)).cpu();
+            long start = (long)lp * Tokenizer.Stride;
+            var newMel = logMel.narrow(1, start, logMel.shape[1] - start);
+            var wave = GriffinLim.ToWaveform(newMel, mel, iterations: griffinLimIterations, generator: vocoderGenerator);
+            var audio = new MonoAudio(wave.data<float>().ToArray(), Tokenizer.Mel.SampleRate);
+            outputs[i] = new SynthesizedSpeech(audio, codes.narrow(0, lp, targets[i]).clone().DetachFromDisposeScope(), calls, passes, generateSeconds, clock.Elapsed.TotalSeconds);
+        }
+        sampled.Dispose();
+        return outputs;
+    }
+
+    static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
+}
