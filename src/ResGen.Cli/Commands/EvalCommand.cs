@@ -32,6 +32,7 @@ public static class EvalCommand
             { classifier, count, seed, timing, budget, outDir };
         g.AddTo(cmd);
         data.AddTo(cmd);
+        cmd.Subcommands.Add(TtsEvalCommand.Create());
         cmd.SetAction(pr =>
         {
             string dir = pr.GetValue(outDir)!;

@@ -43,6 +43,7 @@ public static class LanguageModel
     {
         ArgumentNullException.ThrowIfNull(sentences);
         ArgumentException.ThrowIfNullOrWhiteSpace(cacheFolder);
+        cacheFolder = Path.GetFullPath(cacheFolder);   // the recognizer runs in another working directory
         dictionaryPath ??= PocketSphinx.CmuDictionary;
 
         var normalised = sentences.Select(TranscriptText.Words).ToList();

@@ -70,8 +70,14 @@ public sealed class SpeechSynthesizer
         if (!SpeechTokenizerCheckpoint.IsSpeechTokenizer(tokenizerCheckpoint))
             throw new UserErrorException($"'{tokenizerCheckpoint}' is not a speech tokenizer.");
         var (tok, _, hash) = SpeechTokenizerCheckpoint.Load(tokenizerCheckpoint, device);
-        var (gen, cfg) = GeneratorKinds.Load(generatorCheckpoint, tok.Quantizer, hash, device);
-        return new SpeechSynthesizer(gen, cfg, tok, PhonemeVocabulary.Default, device);
+        return Load(generatorCheckpoint, tok, hash, device);
+    }
+
+    /// <summary>Loads a text-to-speech generator checkpoint onto a loaded speech tokenizer (several models can share one).</summary>
+    public static SpeechSynthesizer Load(string generatorCheckpoint, SpeechTokenizer tokenizer, string tokenizerHash, Device? device = null)
+    {
+        var (gen, cfg) = GeneratorKinds.Load(generatorCheckpoint, tokenizer.Quantizer, tokenizerHash, device);
+        return new SpeechSynthesizer(gen, cfg, tokenizer, PhonemeVocabulary.Default, device);
     }
 
     /// <summary>The phoneme ids of <paramref name="text"/> (espeak-ng, the corpus' voice); text with nothing to speak is one sentence.</summary>

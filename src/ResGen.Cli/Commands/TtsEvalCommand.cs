@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Globalization;
+using ResGen.Data.Speech;
+using ResGen.Evaluation.Speech;
+using ResGen.Generation.Speech;
+using ResGen.IO;
+using ResGen.Tokens.Speech;
+
+namespace ResGen.Cli.Commands;
+
+/// <summary>`resgen eval tts`: zero-shot TTS models side by side on unseen speakers (WER ratios, MCD, speed).</summary>
+public static class TtsEvalCommand
+{
+    public static Command Create()
+    {
+        var models = new Option<string[]>("--model")
+        {
+            Description = $"Text-to-speech generator checkpoints to compare (repeat the option; default: {TtsCommand.DefaultModel} and models/tts/rq-transformer).",
+            HelpName = "PATH",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var tokenizer = new Option<string>("--tokenizer") { Description = $"The speech tokenizer the models were trained on (default: {TtsCommand.DefaultTokenizer}).", DefaultValueFactory = _ => InstallPaths.Shipped(TtsCommand.DefaultTokenizer), HelpName = "PATH" };
+        var data = new Option<string>("--data") { Description = "The speech corpus (from `resgen data speech`).", DefaultValueFactory = _ => "runs/speech/corpus", HelpName = "DIR" };
+        var split = new Option<string>("--split") { Description = "Which held-out split: held-out-speaker (unseen voices, the zero-shot task) or held-out-sentence.", DefaultValueFactory = _ => CorpusPlan.HeldOutSpeaker };
+        split.AcceptOnlyFromAmong(CorpusPlan.HeldOutSpeaker, CorpusPlan.HeldOutSentence);
+        var perSpeaker = new Option<int>("--per-speaker") { Description = "Utterances per speaker (each spoken from another utterance of that speaker as the prompt).", DefaultValueFactory = _ => 5, HelpName = "N" };
+        var steps = new Option<int?>("--steps") { Description = "Sampling steps of the masked models (default from each model's config).", HelpName = "T" };
+        var cfg = new Option<float?>("--cfg") { Description = "Guidance scale on the text (default from each model's config).", HelpName = "W" };
+        var seed = new Option<long>("--seed") { Description = "Seed of prompt choice and sampling.", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var batch = new Option<int>("--batch-size") { Description = "Utterances synthesized together.", DefaultValueFactory = _ => 8, HelpName = "N" };
+        var recognizers = new Option<int>("--recognizer-threads") { Description = "pocketsphinx processes run side by side.", DefaultValueFactory = _ => 2, HelpName = "N" };
+        var lmCache = new Option<string>("--lm-cache") { Description = "Where the in-domain language model is kept (built once per sentence pool).", DefaultValueFactory = _ => "runs/cache/language-models", HelpName = "DIR" };
+        var outDir = new Option<string>("--out-dir") { Description = "Where report.json, the WAVs of every system and a plot go.", DefaultValueFactory = _ => "runs/eval-tts", HelpName = "DIR" };
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("tts", "Evaluate zero-shot TTS models side by side on held-out speakers: pocketsphinx WER next to the ground truth's and its resynthesis', MCD against the real recording, duration ratio, network passes, real-time factor.")
+            { models, tokenizer, data, split, perSpeaker, steps, cfg, seed, batch, recognizers, lmCache, outDir, device, threads };
+        cmd.SetAction(pr =>
+        {
+            int n = pr.GetValue(perSpeaker), b = pr.GetValue(batch), r = pr.GetValue(recognizers);
+            if (n < 1) throw new UserErrorException($"--per-speaker must be at least 1, got {n}.");
+            if (b < 1) throw new UserErrorException($"--batch-size must be at least 1, got {b}.");
+            if (r < 1) throw new UserErrorException($"--recognizer-threads must be at least 1, got {r}.");
+            if (pr.GetValue(steps) is < 1) throw new UserErrorException($"--steps must be at least 1, got {pr.GetValue(steps)}.");
+            var paths = pr.GetValue(models) is { Length: > 0 } given ? given : [InstallPaths.Shipped(TtsCommand.DefaultModel), InstallPaths.Shipped("models/tts/rq-transformer")];
+            string dir = pr.GetValue(outDir)!;
+            OutputFolder.Prepare(dir);
+            var corpus = SpeechCorpus.Load(pr.GetValue(data)!);
+            var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
+            if (!SpeechTokenizerCheckpoint.IsSpeechTokenizer(pr.GetValue(tokenizer)!))
+                throw new UserErrorException($"'{pr.GetValue(tokenizer)}' is not a speech tokenizer.");
+            var (tok, _, hash) = SpeechTokenizerCheckpoint.Load(pr.GetValue(tokenizer)!, dev);
+            var systems = new List<(string, SpeechSynthesizer, ResGen.Generation.SamplerSettings)>();
+            foreach (var path in paths)
+            {
+                var tts = SpeechSynthesizer.Load(path, tok, hash, dev);
+                var s = tts.Config.Sample;
+                s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance };
+                s.Validate();
+                string name = tts.Generator.Kind;
+                for (int k = 2; systems.Any(x => x.Item1 == name); k++) name = $"{tts.Generator.Kind}-{k}";
+                systems.Add((name, tts, s));
+            }
+            var cases = TtsEvaluation.Cases(corpus, pr.GetValue(split)!, n, (int)pr.GetValue(seed));
+            var lm = LanguageModel.Build(corpus.Utterances.Select(u => u.Text).Distinct(StringComparer.Ordinal), Path.GetFullPath(pr.GetValue(lmCache)!));
+            Console.WriteLine($"{cases.Count} utterances of {cases.Select(c => c.Target.Speaker).Distinct().Count()} {pr.GetValue(split)} speakers; systems: {string.Join(", ", systems.Select(x => $"{x.Item1} ({x.Item3})"))}");
+            var report = ConsoleProgress.Run("evaluating", 1.0, (p, log) =>
+                TtsEvaluation.Run(corpus, pr.GetValue(split)!, cases, systems, dir, lm, b, pr.GetValue(seed), r, p, log));
+            Console.WriteLine("system                   steps   WER %   ×truth  ×resynth   MCD dB   length   passes      RTF");
+            var truth = report.Systems[0].Wer;
+            var resynth = report.Systems[1].Wer;
+            foreach (var s in report.Systems)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{s.Name,-24} {s.Steps,5}  {s.Wer * 100,6:0.0}  {Ratio(s.Wer, truth),7}  {Ratio(s.Wer, resynth),8}  {s.Mcd,7:0.00}  {s.LengthRatio,7:0.00}  {s.NetworkPasses,7:0.#}  {s.RealTimeFactor,7:0.000}"));
+            Reports.WriteJson(Path.Combine(dir, "report.json"), report);
+            Console.WriteLine($"wrote {dir}/report.json and the WAVs of every system under {dir}/");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static string Ratio(double value, double reference) => reference > 0 ? (value / reference).ToString("0.00", CultureInfo.InvariantCulture) : "-";
+}

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using ResGen.Audio;
+using ResGen.Data.Speech;
+using ResGen.Generation;
+using ResGen.Generation.Speech;
+using ResGen.Tokens.Speech;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResGen.Evaluation.Speech;
+
+/// <summary>One evaluation case: speak <see cref="Target"/>'s text in the voice of <see cref="Prompt"/>, another utterance of the same speaker (the paper's cross-sentence task).</summary>
+public sealed record TtsCase(SpeechUtterance Target, SpeechUtterance Prompt);
+
+/// <summary>What one set of WAVs scored: WER against the texts, MCD (DTW) against the ground-truth recordings, and its cost.</summary>
+/// <param name="Name">ground truth, resynthesis (tokens → decoder → Griffin-Lim), or a model's name.</param>
+/// <param name="Steps">Sampler steps (masked models; 0 for autoregressive ones and references).</param>
+/// <param name="NetworkPasses">Mean network passes per utterance batch.</param>
+/// <param name="Seconds">Wall time of making the WAVs (tokens and vocoder), all utterances.</param>
+/// <param name="AudioSeconds">Audio made, all utterances.</param>
+public sealed record TtsSystemScore(string Name, string Kind, int Steps, double Wer, int Substitutions, int Deletions, int Insertions, int ReferenceWords,
+    double Mcd, double NetworkPasses, double Seconds, double AudioSeconds, double LengthRatio)
+{
+    /// <summary>Wall seconds per second of audio made (below 1: faster than real time).</summary>
+    public double RealTimeFactor => AudioSeconds > 0 ? Seconds / AudioSeconds : 0;
+}
+
+/// <summary>The side-by-side table of `resgen eval tts`.</summary>
+public sealed record TtsReport(int Utterances, int Speakers, string Split, IReadOnlyList<TtsSystemScore> Systems);
+
+/// <summary>
+/// Zero-shot TTS evaluation on a corpus split of unseen speakers: for each case the target's text is
+/// spoken in the voice of another utterance of the same speaker by every system, and scored against
+/// the ground-truth recording of the same text and voice: intelligibility as pocketsphinx WER with
+/// an in-domain language model (reported next to the WER of the recordings themselves and of their
+/// resynthesis through the tokenizer and Griffin-Lim, so ratios can be read), mel-cepstral distortion
+/// after DTW, duration ratio, network passes and real-time factor.
+/// </summary>
+public static class TtsEvaluation
+{
+    /// <summary>
+    /// <paramref name="perSpeaker"/> cases per speaker of <paramref name="split"/>: targets in manifest
+    /// order, each with a prompt drawn (seeded) from the speaker's other utterances.
+    /// </summary>
+    public static IReadOnlyList<TtsCase> Cases(SpeechCorpus corpus, string split, int perSpeaker, int seed = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(perSpeaker, 1);
+        var rng = new Random(seed);
+        var cases = new List<TtsCase>();
+        foreach (var group in corpus.Split(split).GroupBy(u => u.Speaker, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var list = group.ToList();
+            if (list.Count < 2) continue;
+            for (int i = 0; i < Math.Min(perSpeaker, list.Count); i++)
+            {
+                int j = rng.Next(list.Count - 1);
+                if (j >= i) j++;
+                cases.Add(new TtsCase(list[i], list[j]));
+            }
+        }
+        if (cases.Count == 0) throw new UserErrorException($"split '{split}' of '{corpus.Root}' has no speaker with two utterances to evaluate on.");
+        return cases;
+    }
+
+    /// <summary>Runs every system on every case, writes the WAVs under <paramref name="outputFolder"/> (one folder per system) and scores them.</summary>
+    public static TtsReport Run(SpeechCorpus corpus, string split, IReadOnlyList<TtsCase> cases, IReadOnlyList<(string Name, SpeechSynthesizer Tts, SamplerSettings Settings)> systems,
+        string outputFolder, LanguageModelFiles languageModel, int batchSize = 8, long seed = 0, int recognizerThreads = 1,
+        IProgress<double>? progress = null, TextWriter? log = null)
+    {
+        if (systems.Count == 0) throw new ArgumentException("give at least one system");
+        var tokenizer = systems[0].Tts.Tokenizer;
+        if (systems.Any(s => !ReferenceEquals(s.Tts.Tokenizer, tokenizer)))
+            throw new UserErrorException("every system must use the same speech tokenizer, so their tokens and vocoder are the same.");
+        Directory.CreateDirectory(outputFolder);
+        using var mel = new MelSpectrogram(tokenizer.Mel);
+        var texts = cases.Select(c => c.Target.Text).ToList();
+        var truthWavs = cases.Select(c => corpus.WavPath(c.Target)).ToList();
+        var truthMels = truthWavs.Select(p => LogMel(mel, WavFile.Read(p, tokenizer.Mel.SampleRate))).ToList();
+        double truthSeconds = cases.Sum(c => c.Target.Seconds);
+        double work = 2 + systems.Count, done = 0;
+        var scores = new List<TtsSystemScore>();
+
+        // ground truth and its resynthesis: the floor every system is read against
+        scores.Add(Score("ground truth", "recording", 0, truthWavs, texts, truthMels, mel, languageModel, recognizerThreads, 0, 0, truthSeconds, truthSeconds));
+        progress?.Report(++done / work);
+        var clock = Stopwatch.StartNew();
+        var resynth = new List<string>();
+        using (var g = new torch.Generator((ulong)seed))
+        {
+            string dir = Path.Combine(outputFolder, "resynthesis");
+            Directory.CreateDirectory(dir);
+            for (int i = 0; i < cases.Count; i++)
+            {
+                using var scope = torch.NewDisposeScope();
+                using var _ = torch.no_grad();
+                var codes = tokenizer.EncodeUtterance(truthMels[i]);
+                var wave = GriffinLim.ToWaveform(tokenizer.DecodeToMel(codes, truthMels[i].shape[1]), mel, generator: g);
+                string path = Path.Combine(dir, cases[i].Target.Id + ".wav");
+                WavFile.Write(path, new MonoAudio(wave.data<float>().ToArray(), tokenizer.Mel.SampleRate));
+                resynth.Add(path);
+            }
+        }
+        scores.Add(Score("resynthesis", "tokenizer + Griffin-Lim", 0, resynth, texts, truthMels, mel, languageModel, recognizerThreads, 0,
+            clock.Elapsed.TotalSeconds, truthSeconds, truthSeconds));
+        progress?.Report(++done / work);
+
+        foreach (var (name, tts, settings) in systems)
+        {
+            string dir = Path.Combine(outputFolder, name);
+            Directory.CreateDirectory(dir);
+            var paths = new List<string>();
+            double seconds = 0, audioSeconds = 0, passes = 0;
+            int batches = 0;
+            for (int start = 0; start < cases.Count; start += batchSize)
+            {
+                var part = cases.Skip(start).Take(batchSize).ToList();
+                var prompts = part.Select(c =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    var promptMel = LogMel(mel, WavFile.Read(corpus.WavPath(c.Prompt), tokenizer.Mel.SampleRate));
+                    using var _ = torch.no_grad();
+                    var prompt = SpeechSynthesizer.PromptFromTokens(tts.Tokenizer.EncodeUtterance(promptMel),
+                        SpeechTokenEncoder.PhonemeIds(c.Prompt.Phonemes, tts.Vocabulary), tokenizer.PositionRate);
+                    prompt.Codes.DetachFromDisposeScope();
+                    return prompt;
+                }).ToList();
+                var phonemes = part.Select(c => SpeechTokenEncoder.PhonemeIds(c.Target.Phonemes, tts.Vocabulary)).ToList();
+                var outputs = tts.Synthesize(phonemes, prompts, settings, seed + start);
+                seconds += outputs[0].GenerateSeconds + outputs.Sum(o => o.VocoderSeconds);
+                passes += outputs[0].NetworkPasses;
+                batches++;
+                for (int i = 0; i < part.Count; i++)
+                {
+                    string path = Path.Combine(dir, part[i].Target.Id + ".wav");
+                    WavFile.Write(path, outputs[i].Audio);
+                    paths.Add(path);
+                    audioSeconds += outputs[i].Audio.Seconds;
+                    outputs[i].Codes.Dispose();
+                }
+                foreach (var p in prompts) p.Codes.Dispose();
+                progress?.Report((done + (double)(start + part.Count) / cases.Count * 0.7) / work);
+            }
+            log?.WriteLine($"{name}: {cases.Count} utterances synthesized in {seconds:0.0} s; recognizing");
+            scores.Add(Score(name, tts.Generator.Kind, tts.Generator.Stepwise ? settings.Steps : 0, paths, texts, truthMels, mel, languageModel, recognizerThreads,
+                passes / batches, seconds, audioSeconds, truthSeconds));
+            progress?.Report(++done / work);
+        }
+        foreach (var m in truthMels) m.Dispose();
+        return new TtsReport(cases.Count, cases.Select(c => c.Target.Speaker).Distinct().Count(), split, scores);
+    }
+
+    static TtsSystemScore Score(string name, string kind, int steps, IReadOnlyList<string> wavs, IReadOnlyList<string> texts, IReadOnlyList<Tensor> truthMels,
+        MelSpectrogram mel, LanguageModelFiles lm, int threads, double passes, double seconds, double audioSeconds, double truthSeconds)
+    {
+        var heard = SpeechRecognizer.Transcribe(wavs, lm, threads);
+        var wer = WordErrorRate.Compute(texts, heard.Texts);
+        double mcd = 0;
+        for (int i = 0; i < wavs.Count; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            mcd += MelCepstralDistortion.WithDtw(truthMels[i], LogMel(mel, WavFile.Read(wavs[i], mel.Config.SampleRate)));
+        }
+        return new TtsSystemScore(name, kind, steps, wer.Rate, wer.Substitutions, wer.Deletions, wer.Insertions, wer.ReferenceWords, mcd / wavs.Count,
+            passes, seconds, audioSeconds, audioSeconds / truthSeconds);
+    }
+
+    static Tensor LogMel(MelSpectrogram mel, MonoAudio audio)
+    {
+        using var scope = torch.NewDisposeScope();
+        return mel.FromWaveform(torch.tensor(audio.Samples)).MoveToOuterDisposeScope();
+    }
+}
