@@ -4,6 +4,7 @@ using System.Globalization;
 using ResGen.Audio;
 using ResGen.Generation.Speech;
 using ResGen.IO;
+using ResGen.Text;
 
 namespace ResGen.Cli.Commands;
 
@@ -44,11 +45,13 @@ public static class TtsCommand
             if (pr.GetValue(cfg) is { } w && !(w >= 0 && float.IsFinite(w))) throw new UserErrorException($"--cfg must be 0 or more, got {w.ToString(CultureInfo.InvariantCulture)}.");
             string outPath = pr.GetValue(output)!;
             if (Directory.Exists(outPath)) throw new UserErrorException($"--out '{outPath}' is a folder; give a file name such as speech.wav.");
-            var audio = WavFile.Read(pr.GetValue(prompt)!, MaxPromptSeconds);
+            // everything about the inputs is checked before a model is read
+            var audio = SpeechSynthesizer.PromptAudio(WavFile.Read(pr.GetValue(prompt)!, MaxPromptSeconds), WavFile.SpeechRate);
+            var phonemes = SpeechSynthesizer.Phonemize(sentence, PhonemeVocabulary.Default);
+            var promptPhonemes = SpeechSynthesizer.Phonemize(pr.GetValue(promptText)!, PhonemeVocabulary.Default);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var tts = SpeechSynthesizer.Load(pr.GetValue(model)!, pr.GetValue(tokenizer)!, dev);
-            var phonemes = tts.Phonemize(sentence);
-            var voice = tts.Prompt(audio, pr.GetValue(promptText)!);
+            var voice = tts.Prompt(audio, promptPhonemes);
             var s = tts.Config.Sample;
             s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance };
             s.Validate();

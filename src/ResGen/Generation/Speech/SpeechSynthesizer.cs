@@ -81,30 +81,49 @@ public sealed class SpeechSynthesizer
     }
 
     /// <summary>The phoneme ids of <paramref name="text"/> (espeak-ng, the corpus' voice); text with nothing to speak is one sentence.</summary>
-    public int[] Phonemize(string text)
+    public int[] Phonemize(string text) => Phonemize(text, Vocabulary);
+
+    /// <summary>The ids in <paramref name="vocabulary"/> of the phonemes of <paramref name="text"/>; text with nothing to speak, or with sounds outside the table, is one sentence.</summary>
+    public static int[] Phonemize(string text, PhonemeVocabulary vocabulary)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        var foreign = text.Where(c => char.IsLetter(c) && !IsLatin(c)).Distinct().Take(3).ToArray();
+        if (foreign.Length > 0)
+            throw new UserErrorException($"the text '{Shorten(text)}' has letters outside the Latin alphabet ({string.Join(" ", foreign)}); the model speaks English.");
         var symbols = Phonemizer.Shared.Phonemize(text);
-        var unknown = symbols.Where(s => !Vocabulary.Contains(s)).Distinct().ToList();
+        var unknown = symbols.Where(s => !vocabulary.Contains(s)).Distinct().ToList();
         if (unknown.Count > 0)
             throw new UserErrorException($"the text '{Shorten(text)}' gives phonemes the model never learned ({string.Join(" ", unknown)}); write it in plain English words.");
-        return Vocabulary.Encode(symbols);
+        return vocabulary.Encode(symbols);
     }
 
-    /// <summary>A prompt from audio (any rate ≥ 16 kHz, resampled; silence at the ends trimmed) and the text it speaks.</summary>
-    public SpeechPrompt Prompt(MonoAudio audio, string text)
+    /// <summary>
+    /// Prompt audio as the tokenizer wants it: at least 16 kHz (else one sentence), resampled to
+    /// <paramref name="sampleRate"/>, silence trimmed at the ends, at least <see cref="MinPromptSeconds"/> of speech.
+    /// </summary>
+    public static MonoAudio PromptAudio(MonoAudio audio, int sampleRate)
     {
         if (audio.SampleRate < MinSampleRate)
             throw new UserErrorException($"the prompt is sampled at {audio.SampleRate} Hz; give audio recorded at {MinSampleRate} Hz or more.");
-        var resampled = audio.SampleRate == Tokenizer.Mel.SampleRate ? audio : Resampler.Resample(audio, Tokenizer.Mel.SampleRate);
+        var resampled = audio.SampleRate == sampleRate ? audio : Resampler.Resample(audio, sampleRate);
         var trimmed = SilenceTrim.Trim(resampled) ?? throw new UserErrorException("the prompt is silent: it holds no speech to take a voice from.");
         if (trimmed.Seconds < MinPromptSeconds)
             throw new UserErrorException($"the prompt holds {trimmed.Seconds:0.##} s of speech; give at least {MinPromptSeconds} s (about 3 s works best).");
-        var phonemes = Phonemize(text);
+        return trimmed;
+    }
+
+    /// <summary>A prompt from audio (see <see cref="PromptAudio"/>) and the text it speaks.</summary>
+    public SpeechPrompt Prompt(MonoAudio audio, string text) => Prompt(audio, Phonemize(text));
+
+    /// <summary>A prompt from audio (see <see cref="PromptAudio"/>) and the phoneme ids of what it says.</summary>
+    public SpeechPrompt Prompt(MonoAudio audio, int[] phonemes)
+    {
+        var speech = PromptAudio(audio, Tokenizer.Mel.SampleRate);
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var logMel = mel.FromWaveform(torch.tensor(trimmed.Samples));
+        var logMel = mel.FromWaveform(torch.tensor(speech.Samples));
         var codes = Tokenizer.EncodeUtterance(logMel.to(device)).cpu().to(ScalarType.Int64);
-        return new SpeechPrompt(codes.DetachFromDisposeScope(), phonemes, trimmed.Seconds);
+        return new SpeechPrompt(codes.DetachFromDisposeScope(), phonemes, speech.Seconds);
     }
 
     /// <summary>A prompt from tokens already made (e.g. another utterance of a corpus).</summary>
@@ -182,6 +201,9 @@ public sealed class SpeechSynthesizer
         sampled.Dispose();
         return outputs;
     }
+
+    /// <summary>Basic Latin, Latin-1 Supplement and Latin Extended-A/B letters.</summary>
+    static bool IsLatin(char c) => c < 0x0250;
 
     static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
 }

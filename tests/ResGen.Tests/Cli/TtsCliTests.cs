@@ -1,0 +1,111 @@
+using ResGen.Audio;
+using ResGen.Cli;
+using ResGen.Tests.Data.Speech;
+
+namespace ResGen.Tests.Cli;
+
+/// <summary>`resgen tts` and `resgen eval tts`: bad inputs are one sentence before any model is read; the whole speech pipeline runs from a fresh corpus.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class TtsCliTests
+{
+    /// <summary>A 16-bit WAV of a buzzing vowel-like tone (speech enough for the checks), <paramref name="seconds"/> long.</summary>
+    static string Tone(TempDirectory dir, string name, double seconds, int rate = 16_000, bool silent = false)
+    {
+        var samples = new float[(int)(seconds * rate)];
+        for (int i = 0; i < samples.Length; i++)
+        {
+            double t = (double)i / rate;
+            samples[i] = silent ? 0f : (float)(0.3 * Math.Sin(2 * Math.PI * 140 * t) + 0.15 * Math.Sin(2 * Math.PI * 700 * t) * (1 + Math.Sin(2 * Math.PI * 3 * t)));
+        }
+        string path = dir.File(name);
+        WavFile.Write(path, new MonoAudio(samples, rate));
+        return path;
+    }
+
+    [SpeechToolsInstalledTheory]
+    [InlineData("does not exist", "missing")]
+    [InlineData("empty", "empty")]
+    [InlineData("not a readable WAV", "text")]
+    [InlineData("at most 10", "huge")]
+    [InlineData("8000 Hz", "8khz")]
+    [InlineData("silent", "silent")]
+    [InlineData("0.3 s", "short")]
+    [InlineData("text to speak is empty", "ok", "")]
+    [InlineData("no letters", "ok", "😀 😀")]
+    [InlineData("Latin alphabet", "ok", "日本語のテキスト")]
+    [InlineData("--text has 480 characters", "ok", "LONG")]
+    [InlineData("--length-scale", "ok", "Hello there.", "--length-scale", "0")]
+    [InlineData("--steps", "ok", "Hello there.", "--steps", "0")]
+    [InlineData("--cfg", "ok", "Hello there.", "--cfg", "-1")]
+    [InlineData("is a folder", "ok", "Hello there.", "--out", "{DIR}")]
+    [InlineData("does not exist", "ok", "Hello there.", "--model", "/nonexistent/model")]
+    public void BadInputIsOneSentenceBeforeAnyModelIsRead(string mentions, string prompt, string text = "Hello there, how are you?", params string[] extra)
+    {
+        using var dir = new TempDirectory();
+        string wav = prompt switch
+        {
+            "missing" => dir.File("nothing.wav"),
+            "empty" => dir.File("empty.wav"),
+            "text" => dir.File("notes.wav"),
+            "huge" => Tone(dir, "huge.wav", 11),
+            "8khz" => Tone(dir, "phone.wav", 2, rate: 8000),
+            "silent" => Tone(dir, "silent.wav", 2, silent: true),
+            "short" => Tone(dir, "short.wav", 0.3),
+            _ => Tone(dir, "voice.wav", 2),
+        };
+        if (prompt == "empty") File.WriteAllBytes(wav, []);
+        if (prompt == "text") File.WriteAllText(wav, "these are my notes, not audio\n");
+        if (text == "LONG") text = string.Concat(Enumerable.Repeat("Say this again. ", 30));
+        var args = new List<string> { "tts", "--text", text, "--prompt", wav, "--prompt-text", "A voice to copy." };
+        if (!extra.Contains("--out")) args.AddRange(["--out", dir.File("out.wav")]);
+        // the default model may not be shipped yet: these errors must come before it is read
+        if (!extra.Contains("--model")) args.AddRange(["--model", dir.File("no-model")]);
+        args.AddRange(extra.Select(a => a == "{DIR}" ? dir.Path : a));
+        var (code, _, err) = Repo.Resgen([.. args]);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(code == CliApp.UserError, $"exit {code}: {err}");
+        Assert.True(lines.Length == 1 && lines[0].StartsWith("error: ", StringComparison.Ordinal), err);
+        Assert.Contains(mentions, lines[0], StringComparison.OrdinalIgnoreCase);
+        Assert.False(File.Exists(dir.File("out.wav")));
+    }
+
+    [SpeechToolsInstalledFact]
+    public void CorpusToTokensToModelsToSpeechAndItsEvaluation()
+    {
+        using var dir = new TempDirectory();
+        string root = Repo.Root();
+        void Ok(params string[] args)
+        {
+            var (code, stdout, err) = Repo.Resgen(args);
+            Assert.True(code == 0, $"resgen {string.Join(' ', args)}: exit {code}\n{stdout}\n{err}");
+        }
+        string corpus = dir.File("corpus"), tok = dir.File("tok");
+        Ok("data", "speech", "--out", corpus, "--speakers-train", "3", "--speakers-held-out", "2", "--per-speaker", "3", "--seed", "1");
+        Ok("tokenizer", "train", "--config", Path.Combine(root, "configs/speech-tokenizer-tiny.json"), "--data", corpus, "--out", tok, "--set", "train.steps=6");
+        Ok("tokenizer", "encode", "--checkpoint", Path.Combine(tok, "model"), "--data", corpus, "--split", "train", "--out", dir.File("train.st"));
+        Ok("tokenizer", "encode", "--checkpoint", Path.Combine(tok, "model"), "--data", corpus, "--split", "test", "--out", dir.File("test.st"));
+        foreach (var kind in new[] { "resgen", "rq-transformer" })
+            Ok("train", "--model", kind, "--config", Path.Combine(root, $"configs/{kind}-tts-tiny.json"), "--tokens", dir.File("train.st"), "--val-tokens", dir.File("test.st"),
+               "--tokenizer", Path.Combine(tok, "model"), "--out", dir.File(kind), "--set", "train.steps=4", "--set", "train.eval_every=4");
+
+        // an image token file with a speech tokenizer, and the other way round, is one sentence
+        var (code, _, err) = Repo.Resgen("train", "--tokens", dir.File("train.st"), "--tokenizer", Path.Combine(root, "models/tokenizer"), "--out", dir.File("x"));
+        Assert.Equal(CliApp.UserError, code);
+        Assert.Contains("speech tokenizer", err);
+
+        var speechCorpus = ResGen.Data.Speech.SpeechCorpus.Load(corpus);
+        var prompt = speechCorpus.Split("held-out-speaker").First();
+        Ok("tts", "--text", "A short sentence to speak.", "--prompt", speechCorpus.WavPath(prompt), "--prompt-text", prompt.Text,
+           "--model", dir.File("resgen/model"), "--tokenizer", Path.Combine(tok, "model"), "--out", dir.File("speech.wav"), "--steps", "3");
+        var audio = WavFile.Read(dir.File("speech.wav"));
+        Assert.Equal(16_000, audio.SampleRate);
+        Assert.InRange(audio.Seconds, 0.3, 8);
+
+        var (evalCode, stdout, evalErr) = Repo.Resgen("eval", "tts", "--model", dir.File("resgen/model"), dir.File("rq-transformer/model"), "--tokenizer", Path.Combine(tok, "model"),
+            "--data", corpus, "--per-speaker", "1", "--steps", "2", "--out-dir", dir.File("eval"), "--lm-cache", dir.File("lm"), "--recognizer-threads", "1");
+        Assert.True(evalCode == 0, stdout + evalErr);
+        foreach (var row in new[] { "ground truth", "resynthesis", "resgen", "rq-transformer" }) Assert.Contains(row, stdout);
+        Assert.True(File.Exists(dir.File("eval/report.json")));
+        Assert.Equal(2, Directory.GetFiles(dir.File("eval/resgen"), "*.wav").Length);
+    }
+}
