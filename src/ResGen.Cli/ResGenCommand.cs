@@ -20,5 +20,6 @@ public static class ResGenCommand
         EvalCommand.Create(),
         BenchCommand.Create(),
         TtsCommand.Create(),
+        SpeakerCommands.Create(),
     };
 }

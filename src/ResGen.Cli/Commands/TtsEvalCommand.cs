@@ -30,11 +30,12 @@ public static class TtsEvalCommand
         var batch = new Option<int>("--batch-size") { Description = "Utterances synthesized together.", DefaultValueFactory = _ => 8, HelpName = "N" };
         var recognizers = new Option<int>("--recognizer-threads") { Description = "pocketsphinx processes run side by side.", DefaultValueFactory = _ => 2, HelpName = "N" };
         var lmCache = new Option<string>("--lm-cache") { Description = "Where the in-domain language model is kept (built once per sentence pool).", DefaultValueFactory = _ => "runs/cache/language-models", HelpName = "DIR" };
+        var speaker = new Option<string?>("--speaker-encoder") { Description = $"Speaker encoder for the similarity scores (default: {SpeakerCommands.DefaultCheckpoint} when it exists; `none` to skip).", HelpName = "PATH" };
         var outDir = new Option<string>("--out-dir") { Description = "Where report.json, the WAVs of every system and a plot go.", DefaultValueFactory = _ => "runs/eval-tts", HelpName = "DIR" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("tts", "Evaluate zero-shot TTS models side by side on held-out speakers: pocketsphinx WER next to the ground truth's and its resynthesis', MCD against the real recording, duration ratio, network passes, real-time factor.")
-            { models, tokenizer, data, split, perSpeaker, steps, cfg, seed, batch, recognizers, lmCache, outDir, device, threads };
+            { models, tokenizer, data, split, perSpeaker, steps, cfg, seed, batch, recognizers, lmCache, speaker, outDir, device, threads };
         cmd.SetAction(pr =>
         {
             int n = pr.GetValue(perSpeaker), b = pr.GetValue(batch), r = pr.GetValue(recognizers);
@@ -61,23 +62,29 @@ public static class TtsEvalCommand
                 for (int k = 2; systems.Any(x => x.Item1 == name); k++) name = $"{tts.Generator.Kind}-{k}";
                 systems.Add((name, tts, s));
             }
+            string? speakerPath = pr.GetValue(speaker);
+            if (speakerPath is null && File.Exists(InstallPaths.Shipped(SpeakerCommands.DefaultCheckpoint) + ".json")) speakerPath = InstallPaths.Shipped(SpeakerCommands.DefaultCheckpoint);
+            var encoder = speakerPath is null or "none" ? null : SpeakerEncoderTraining.Load(speakerPath, dev).Encoder;
             var cases = TtsEvaluation.Cases(corpus, pr.GetValue(split)!, n, (int)pr.GetValue(seed));
             var lm = LanguageModel.Build(corpus.Utterances.Select(u => u.Text).Distinct(StringComparer.Ordinal), Path.GetFullPath(pr.GetValue(lmCache)!));
             Console.WriteLine($"{cases.Count} utterances of {cases.Select(c => c.Target.Speaker).Distinct().Count()} {pr.GetValue(split)} speakers; systems: {string.Join(", ", systems.Select(x => $"{x.Item1} ({x.Item3})"))}");
             var report = ConsoleProgress.Run("evaluating", 1.0, (p, log) =>
-                TtsEvaluation.Run(corpus, pr.GetValue(split)!, cases, systems, dir, lm, b, pr.GetValue(seed), r, p, log));
-            Console.WriteLine("system                   steps   WER %   ×truth  ×resynth   MCD dB   length   passes      RTF");
+                TtsEvaluation.Run(corpus, pr.GetValue(split)!, cases, systems, dir, lm, b, pr.GetValue(seed), r, p, log, encoder));
+            Console.WriteLine("system                   steps   WER %   ×truth  ×resynth   MCD dB   length   passes      RTF   SIM prompt / others");
             var truth = report.Systems[0].Wer;
             var resynth = report.Systems[1].Wer;
             foreach (var s in report.Systems)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{s.Name,-24} {s.Steps,5}  {s.Wer * 100,6:0.0}  {Ratio(s.Wer, truth),7}  {Ratio(s.Wer, resynth),8}  {s.Mcd,7:0.00}  {s.LengthRatio,7:0.00}  {s.NetworkPasses,7:0.#}  {s.RealTimeFactor,7:0.000}"));
+                    $"{s.Name,-24} {s.Steps,5}  {s.Wer * 100,6:0.0}  {Ratio(s.Wer, truth),7}  {Ratio(s.Wer, resynth),8}  {s.Mcd,7:0.00}  {s.LengthRatio,7:0.00}  {s.NetworkPasses,7:0.#}  {s.RealTimeFactor,7:0.000}   {Similarity(s)}"));
             Reports.WriteJson(Path.Combine(dir, "report.json"), report);
             Console.WriteLine($"wrote {dir}/report.json and the WAVs of every system under {dir}/");
             return 0;
         });
         return cmd;
     }
+
+    static string Similarity(TtsSystemScore s) => s.MeanPromptSimilarity is { } own
+        ? string.Create(CultureInfo.InvariantCulture, $"{own:0.000} / {s.MeanOtherSimilarity:0.000}") : "-";
 
     static string Ratio(double value, double reference) => reference > 0 ? (value / reference).ToString("0.00", CultureInfo.InvariantCulture) : "-";
 }

@@ -101,11 +101,14 @@ public sealed class TtsCliTests
         Assert.Equal(16_000, audio.SampleRate);
         Assert.InRange(audio.Seconds, 0.3, 8);
 
+        Ok("speaker", "train", "--config", Path.Combine(root, "configs/speaker-encoder-tiny.json"), "--data", corpus, "--out", dir.File("spk"), "--set", "train.steps=4");
         var (evalCode, stdout, evalErr) = Repo.Resgen("eval", "tts", "--model", dir.File("resgen/model"), dir.File("rq-transformer/model"), "--tokenizer", Path.Combine(tok, "model"),
-            "--data", corpus, "--per-speaker", "1", "--steps", "2", "--out-dir", dir.File("eval"), "--lm-cache", dir.File("lm"), "--recognizer-threads", "1");
+            "--data", corpus, "--per-speaker", "1", "--steps", "2", "--out-dir", dir.File("eval"), "--lm-cache", dir.File("lm"), "--recognizer-threads", "1",
+            "--speaker-encoder", dir.File("spk/model"));
         Assert.True(evalCode == 0, stdout + evalErr);
         foreach (var row in new[] { "ground truth", "resynthesis", "resgen", "rq-transformer" }) Assert.Contains(row, stdout);
         Assert.True(File.Exists(dir.File("eval/report.json")));
+        Assert.Contains("prompt_similarity", File.ReadAllText(dir.File("eval/report.json")));
         Assert.Equal(2, Directory.GetFiles(dir.File("eval/resgen"), "*.wav").Length);
     }
 }

@@ -18,9 +18,15 @@ public sealed record TtsCase(SpeechUtterance Target, SpeechUtterance Prompt);
 /// <param name="NetworkPasses">Mean network passes per utterance batch.</param>
 /// <param name="Seconds">Wall time of making the WAVs (tokens and vocoder), all utterances.</param>
 /// <param name="AudioSeconds">Audio made, all utterances.</param>
+/// <param name="PromptSimilarity">Per utterance: cosine of the speaker embeddings of the speech and of its prompt (null without a speaker encoder).</param>
+/// <param name="OtherSimilarity">Per utterance: mean cosine to the prompts of the other speakers.</param>
 public sealed record TtsSystemScore(string Name, string Kind, int Steps, double Wer, int Substitutions, int Deletions, int Insertions, int ReferenceWords,
-    double Mcd, double NetworkPasses, double Seconds, double AudioSeconds, double LengthRatio)
+    double Mcd, double NetworkPasses, double Seconds, double AudioSeconds, double LengthRatio,
+    IReadOnlyList<double>? PromptSimilarity = null, IReadOnlyList<double>? OtherSimilarity = null)
 {
+    public double? MeanPromptSimilarity => PromptSimilarity?.Average();
+    public double? MeanOtherSimilarity => OtherSimilarity?.Average();
+
     /// <summary>Wall seconds per second of audio made (below 1: faster than real time).</summary>
     public double RealTimeFactor => AudioSeconds > 0 ? Seconds / AudioSeconds : 0;
 }
@@ -65,7 +71,7 @@ public static class TtsEvaluation
     /// <summary>Runs every system on every case, writes the WAVs under <paramref name="outputFolder"/> (one folder per system) and scores them.</summary>
     public static TtsReport Run(SpeechCorpus corpus, string split, IReadOnlyList<TtsCase> cases, IReadOnlyList<(string Name, SpeechSynthesizer Tts, SamplerSettings Settings)> systems,
         string outputFolder, LanguageModelFiles languageModel, int batchSize = 8, long seed = 0, int recognizerThreads = 1,
-        IProgress<double>? progress = null, TextWriter? log = null)
+        IProgress<double>? progress = null, TextWriter? log = null, SpeakerEncoder? speakerEncoder = null)
     {
         if (systems.Count == 0) throw new ArgumentException("give at least one system");
         var tokenizer = systems[0].Tts.Tokenizer;
@@ -79,9 +85,10 @@ public static class TtsEvaluation
         double truthSeconds = cases.Sum(c => c.Target.Seconds);
         double work = 2 + systems.Count, done = 0;
         var scores = new List<TtsSystemScore>();
+        var speakers = speakerEncoder is null ? null : new SpeakerScorer(speakerEncoder, [.. cases.Select(c => corpus.WavPath(c.Prompt))], [.. cases.Select(c => c.Target.Speaker)]);
 
         // ground truth and its resynthesis: the floor every system is read against
-        scores.Add(Score("ground truth", "recording", 0, truthWavs, texts, truthMels, mel, languageModel, recognizerThreads, 0, 0, truthSeconds, truthSeconds));
+        scores.Add(Score("ground truth", "recording", 0, truthWavs, texts, truthMels, mel, languageModel, recognizerThreads, 0, 0, truthSeconds, truthSeconds, speakers));
         progress?.Report(++done / work);
         var clock = Stopwatch.StartNew();
         var resynth = new List<string>();
@@ -101,7 +108,7 @@ public static class TtsEvaluation
             }
         }
         scores.Add(Score("resynthesis", "tokenizer + Griffin-Lim", 0, resynth, texts, truthMels, mel, languageModel, recognizerThreads, 0,
-            clock.Elapsed.TotalSeconds, truthSeconds, truthSeconds));
+            clock.Elapsed.TotalSeconds, truthSeconds, truthSeconds, speakers));
         progress?.Report(++done / work);
 
         foreach (var (name, tts, settings) in systems)
@@ -142,7 +149,7 @@ public static class TtsEvaluation
             }
             log?.WriteLine($"{name}: {cases.Count} utterances synthesized in {seconds:0.0} s; recognizing");
             scores.Add(Score(name, tts.Generator.Kind, tts.Generator.Stepwise ? settings.Steps : 0, paths, texts, truthMels, mel, languageModel, recognizerThreads,
-                passes / batches, seconds, audioSeconds, truthSeconds));
+                passes / batches, seconds, audioSeconds, truthSeconds, speakers));
             progress?.Report(++done / work);
         }
         foreach (var m in truthMels) m.Dispose();
@@ -150,7 +157,7 @@ public static class TtsEvaluation
     }
 
     static TtsSystemScore Score(string name, string kind, int steps, IReadOnlyList<string> wavs, IReadOnlyList<string> texts, IReadOnlyList<Tensor> truthMels,
-        MelSpectrogram mel, LanguageModelFiles lm, int threads, double passes, double seconds, double audioSeconds, double truthSeconds)
+        MelSpectrogram mel, LanguageModelFiles lm, int threads, double passes, double seconds, double audioSeconds, double truthSeconds, SpeakerScorer? speakers)
     {
         var heard = SpeechRecognizer.Transcribe(wavs, lm, threads);
         var wer = WordErrorRate.Compute(texts, heard.Texts);
@@ -160,8 +167,57 @@ public static class TtsEvaluation
             using var scope = torch.NewDisposeScope();
             mcd += MelCepstralDistortion.WithDtw(truthMels[i], LogMel(mel, WavFile.Read(wavs[i], mel.Config.SampleRate)));
         }
+        (IReadOnlyList<double>? toPrompt, IReadOnlyList<double>? toOthers) = speakers is null ? (null, null) : speakers.Score(wavs);
         return new TtsSystemScore(name, kind, steps, wer.Rate, wer.Substitutions, wer.Deletions, wer.Insertions, wer.ReferenceWords, mcd / wavs.Count,
-            passes, seconds, audioSeconds, audioSeconds / truthSeconds);
+            passes, seconds, audioSeconds, audioSeconds / truthSeconds, toPrompt, toOthers);
+    }
+
+    /// <summary>Speaker similarity of WAVs to their case's prompt and to the prompts of the other speakers.</summary>
+    sealed class SpeakerScorer
+    {
+        readonly SpeakerEncoder encoder;
+        readonly MelSpectrogram mel;
+        readonly Tensor prompts;
+        readonly string[] speakerOf;
+
+        public SpeakerScorer(SpeakerEncoder encoder, IReadOnlyList<string> promptWavs, string[] speakerOf)
+        {
+            this.encoder = encoder;
+            this.speakerOf = speakerOf;
+            mel = new MelSpectrogram(encoder.Config.Mel);
+            prompts = Embed(promptWavs);
+        }
+
+        Tensor Embed(IReadOnlyList<string> wavs)
+        {
+            var rows = new List<Tensor>();
+            foreach (var w in wavs)
+            {
+                using var scope = torch.NewDisposeScope();
+                var m = LogMel(mel, WavFile.Read(w, encoder.Config.Mel.SampleRate));
+                rows.Add(SpeakerVerification.Embed(encoder, m).DetachFromDisposeScope());
+            }
+            var all = torch.stack(rows);
+            foreach (var r in rows) r.Dispose();
+            return all;
+        }
+
+        public (IReadOnlyList<double>, IReadOnlyList<double>) Score(IReadOnlyList<string> wavs)
+        {
+            using var scope = torch.NewDisposeScope();
+            var e = Embed(wavs);
+            var cos = e.matmul(prompts.t()).data<float>().ToArray();   // [N, N]: speech i vs prompt j
+            int n = wavs.Count;
+            var own = new double[n];
+            var others = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                own[i] = cos[(i * n) + i];
+                var other = Enumerable.Range(0, n).Where(j => speakerOf[j] != speakerOf[i]).Select(j => (double)cos[(i * n) + j]).ToList();
+                others[i] = other.Count > 0 ? other.Average() : double.NaN;
+            }
+            return (own, others);
+        }
     }
 
     static Tensor LogMel(MelSpectrogram mel, MonoAudio audio)

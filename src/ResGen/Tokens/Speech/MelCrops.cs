@@ -31,6 +31,9 @@ public sealed class MelCrops
     /// <summary>Epochs completed after <paramref name="step"/> batches.</summary>
     public double Epochs(long step) => sampler.Epochs(step);
 
+    /// <summary>The utterances batch <paramref name="step"/> is cropped from, in order (e.g. to look up their speakers).</summary>
+    public long[] Utterances(long step) => sampler.Batch(step);
+
     /// <summary>Batch <paramref name="step"/> (1-based): log-mel [B, M, crop] and frame lengths [B] (null when every crop is full).</summary>
     public (Tensor Mels, Tensor? Lengths) Batch(long step, Device device)
     {
