@@ -68,7 +68,12 @@ public sealed class SpeechTokenData(SpeechTokens tokens, int positions, PromptSe
 
     public TokenLayout LayoutFor(int codeDim) => new()
     {
-        GridHeight = 1, GridWidth = positions, Depth = tokens.Depth, CodebookSize = tokens.CodebookSize, CodeDim = codeDim, Layout = PositionLayout.Sequence,
+        GridHeight = 1,
+        GridWidth = positions,
+        Depth = tokens.Depth,
+        CodebookSize = tokens.CodebookSize,
+        CodeDim = codeDim,
+        Layout = PositionLayout.Sequence,
     };
 
     public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
