@@ -18,7 +18,9 @@ public static class CliApp
             var verb = string.Join(' ', Path(parse.CommandResult));
             // a word the parser did not know explains more than what it then found missing
             var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-            Console.Error.WriteLine($"error: {first.Message.Trim().TrimEnd('.')} (see `{verb} --help`).");
+            // "Must be one of:" lists its values one per line: keep them on the sentence's line
+            var message = string.Join(' ', first.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Console.Error.WriteLine($"error: {message.TrimEnd('.')} (see `{verb} --help`).");
             return UserError;
         }
         try

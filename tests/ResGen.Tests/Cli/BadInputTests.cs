@@ -75,6 +75,13 @@ public sealed class BadInputTests
     [InlineData("does not exist", "sample", "--checkpoint", "/nonexistent/model")]
     [InlineData("tokenizer", "sample", "--checkpoint", "models/tokenizer")]
     [InlineData("tpu", "sample", "--device", "tpu")]
+    [InlineData("does not exist", "speaker", "train", "--data", "/nonexistent", "--out", "{OUT}")]
+    [InlineData("--limit", "speaker", "eval", "--limit", "1")]
+    [InlineData("--per-speaker", "eval", "tts", "--per-speaker", "0", "--out-dir", "{OUT}")]
+    [InlineData("--recognizer-threads", "eval", "tts", "--recognizer-threads", "0", "--out-dir", "{OUT}")]
+    [InlineData("does not exist", "eval", "tts", "--data", "/nonexistent", "--out-dir", "{OUT}")]
+    [InlineData("held-out-speaker", "eval", "tts", "--split", "train", "--out-dir", "{OUT}")]
+    [InlineData("--prompt-text", "tts", "--text", "Hi there.", "--prompt", "/nonexistent.wav")]
     public void BadInputIsOneSentenceAndExitCode2(string mentions, params string[] args)
     {
         using var dir = new TempDirectory();
