@@ -70,12 +70,12 @@ public static class TtsEvalCommand
             Console.WriteLine($"{cases.Count} utterances of {cases.Select(c => c.Target.Speaker).Distinct().Count()} {pr.GetValue(split)} speakers; systems: {string.Join(", ", systems.Select(x => $"{x.Item1} ({x.Item3})"))}");
             var report = ConsoleProgress.Run("evaluating", 1.0, (p, log) =>
                 TtsEvaluation.Run(corpus, pr.GetValue(split)!, cases, systems, dir, lm, b, pr.GetValue(seed), r, p, log, encoder));
-            Console.WriteLine("system                   steps   WER %   ×truth  ×resynth   MCD dB   length   passes      RTF   SIM prompt / others");
+            Console.WriteLine($"system                   steps   WER %   ×truth  ×resynth  short/long WER %   S/D/I        MCD dB   length   passes      RTF   SIM prompt / others  (short: ≤ {TtsEvaluation.ShortWords} words)");
             var truth = report.Systems[0].Wer;
             var resynth = report.Systems[1].Wer;
             foreach (var s in report.Systems)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{s.Name,-24} {s.Steps,5}  {s.Wer * 100,6:0.0}  {Ratio(s.Wer, truth),7}  {Ratio(s.Wer, resynth),8}  {s.Mcd,7:0.00}  {s.LengthRatio,7:0.00}  {s.NetworkPasses,7:0.#}  {s.RealTimeFactor,7:0.000}   {Similarity(s)}"));
+                    $"{s.Name,-24} {s.Steps,5}  {s.Wer * 100,6:0.0}  {Ratio(s.Wer, truth),7}  {Ratio(s.Wer, resynth),8}  {s.ShortWer * 100,7:0.0} /{s.LongWer * 100,5:0.0}   {$"{s.Substitutions}/{s.Deletions}/{s.Insertions}",-11}  {s.Mcd,7:0.00}  {s.LengthRatio,7:0.00}  {s.NetworkPasses,7:0.#}  {s.RealTimeFactor,7:0.000}   {Similarity(s)}"));
             Reports.WriteJson(Path.Combine(dir, "report.json"), report);
             Console.WriteLine($"wrote {dir}/report.json and the WAVs of every system under {dir}/");
             return 0;

@@ -20,9 +20,13 @@ public sealed record TtsCase(SpeechUtterance Target, SpeechUtterance Prompt);
 /// <param name="AudioSeconds">Audio made, all utterances.</param>
 /// <param name="PromptSimilarity">Per utterance: cosine of the speaker embeddings of the speech and of its prompt (null without a speaker encoder).</param>
 /// <param name="OtherSimilarity">Per utterance: mean cosine to the prompts of the other speakers.</param>
+/// <param name="ShortWer">WER over the texts of at most <see cref="TtsEvaluation.ShortWords"/> words (dropped or repeated words show here first).</param>
+/// <param name="LongWer">WER over the texts of more words.</param>
+/// <param name="Transcripts">What the recognizer heard, utterance by utterance, aligned to the text.</param>
 public sealed record TtsSystemScore(string Name, string Kind, int Steps, double Wer, int Substitutions, int Deletions, int Insertions, int ReferenceWords,
     double Mcd, double NetworkPasses, double Seconds, double AudioSeconds, double LengthRatio,
-    IReadOnlyList<double>? PromptSimilarity = null, IReadOnlyList<double>? OtherSimilarity = null)
+    IReadOnlyList<double>? PromptSimilarity = null, IReadOnlyList<double>? OtherSimilarity = null,
+    double ShortWer = 0, double LongWer = 0, IReadOnlyList<UtteranceErrors>? Transcripts = null)
 {
     public double? MeanPromptSimilarity => PromptSimilarity?.Average();
     public double? MeanOtherSimilarity => OtherSimilarity?.Average();
@@ -44,6 +48,9 @@ public sealed record TtsReport(int Utterances, int Speakers, string Split, IRead
 /// </summary>
 public static class TtsEvaluation
 {
+    /// <summary>Texts of at most this many words count as short in <see cref="TtsSystemScore.ShortWer"/>.</summary>
+    public const int ShortWords = 7;
+
     /// <summary>
     /// <paramref name="perSpeaker"/> cases per speaker of <paramref name="split"/>: targets in manifest
     /// order, each with a prompt drawn (seeded) from the speaker's other utterances.
@@ -168,8 +175,12 @@ public static class TtsEvaluation
             mcd += MelCepstralDistortion.WithDtw(truthMels[i], LogMel(mel, WavFile.Read(wavs[i], mel.Config.SampleRate)));
         }
         (IReadOnlyList<double>? toPrompt, IReadOnlyList<double>? toOthers) = speakers is null ? (null, null) : speakers.Score(wavs);
+        var shortOnes = wer.Utterances.Where(u => u.ReferenceWords <= ShortWords).ToList();
+        var longOnes = wer.Utterances.Where(u => u.ReferenceWords > ShortWords).ToList();
         return new TtsSystemScore(name, kind, steps, wer.Rate, wer.Substitutions, wer.Deletions, wer.Insertions, wer.ReferenceWords, mcd / wavs.Count,
-            passes, seconds, audioSeconds, audioSeconds / truthSeconds, toPrompt, toOthers);
+            passes, seconds, audioSeconds, audioSeconds / truthSeconds, toPrompt, toOthers,
+            WordErrorRate.Ratio(shortOnes.Sum(u => u.Errors), shortOnes.Sum(u => u.ReferenceWords)),
+            WordErrorRate.Ratio(longOnes.Sum(u => u.Errors), longOnes.Sum(u => u.ReferenceWords)), wer.Utterances);
     }
 
     /// <summary>Speaker similarity of WAVs to their case's prompt and to the prompts of the other speakers.</summary>
