@@ -23,6 +23,8 @@ public static class TtsEvalCommand
         var data = new Option<string>("--data") { Description = "The speech corpus (from `resgen data speech`).", DefaultValueFactory = _ => "runs/speech/corpus", HelpName = "DIR" };
         var split = new Option<string>("--split") { Description = "Which held-out split: held-out-speaker (unseen voices, the zero-shot task) or held-out-sentence.", DefaultValueFactory = _ => CorpusPlan.HeldOutSpeaker };
         split.AcceptOnlyFromAmong(CorpusPlan.HeldOutSpeaker, CorpusPlan.HeldOutSentence);
+        var task = new Option<string>("--task") { Description = "cross-sentence (the prompt is another utterance of the speaker) or continuation (the first 3 s of the utterance itself, the rest spoken at its true length and scored whole).", DefaultValueFactory = _ => "cross-sentence" };
+        task.AcceptOnlyFromAmong("cross-sentence", "continuation");
         var perSpeaker = new Option<int>("--per-speaker") { Description = "Utterances per speaker (each spoken from another utterance of that speaker as the prompt).", DefaultValueFactory = _ => 5, HelpName = "N" };
         var steps = new Option<int?>("--steps") { Description = "Sampling steps of the masked models (default from each model's config).", HelpName = "T" };
         var cfg = new Option<float?>("--cfg") { Description = "Guidance scale on the text (default from each model's config).", HelpName = "W" };
@@ -35,7 +37,7 @@ public static class TtsEvalCommand
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("tts", "Evaluate zero-shot TTS models side by side on held-out speakers: pocketsphinx WER next to the ground truth's and its resynthesis', MCD against the real recording, duration ratio, network passes, real-time factor.")
-            { models, tokenizer, data, split, perSpeaker, steps, cfg, seed, batch, recognizers, lmCache, speaker, outDir, device, threads };
+            { models, tokenizer, data, split, task, perSpeaker, steps, cfg, seed, batch, recognizers, lmCache, speaker, outDir, device, threads };
         cmd.SetAction(pr =>
         {
             int n = pr.GetValue(perSpeaker), b = pr.GetValue(batch), r = pr.GetValue(recognizers);
@@ -65,9 +67,10 @@ public static class TtsEvalCommand
             string? speakerPath = pr.GetValue(speaker);
             if (speakerPath is null && File.Exists(InstallPaths.Shipped(SpeakerCommands.DefaultCheckpoint) + ".json")) speakerPath = InstallPaths.Shipped(SpeakerCommands.DefaultCheckpoint);
             var encoder = speakerPath is null or "none" ? null : SpeakerEncoderTraining.Load(speakerPath, dev).Encoder;
-            var cases = TtsEvaluation.Cases(corpus, pr.GetValue(split)!, n, (int)pr.GetValue(seed));
+            var taskValue = pr.GetValue(task) == "continuation" ? TtsTask.Continuation : TtsTask.CrossSentence;
+            var cases = TtsEvaluation.Cases(corpus, pr.GetValue(split)!, n, (int)pr.GetValue(seed), taskValue);
             var lm = LanguageModel.Build(corpus.Utterances.Select(u => u.Text).Distinct(StringComparer.Ordinal), Path.GetFullPath(pr.GetValue(lmCache)!));
-            Console.WriteLine($"{cases.Count} utterances of {cases.Select(c => c.Target.Speaker).Distinct().Count()} {pr.GetValue(split)} speakers; systems: {string.Join(", ", systems.Select(x => $"{x.Item1} ({x.Item3})"))}");
+            Console.WriteLine($"{pr.GetValue(task)}: {cases.Count} utterances of {cases.Select(c => c.Target.Speaker).Distinct().Count()} {pr.GetValue(split)} speakers; systems: {string.Join(", ", systems.Select(x => $"{x.Item1} ({x.Item3})"))}");
             var report = ConsoleProgress.Run("evaluating", 1.0, (p, log) =>
                 TtsEvaluation.Run(corpus, pr.GetValue(split)!, cases, systems, dir, lm, b, pr.GetValue(seed), r, p, log, encoder));
             Console.WriteLine($"system                   steps   WER %   ×truth  ×resynth  short/long WER %   S/D/I        MCD dB   length   passes      RTF   SIM prompt / others  (short: ≤ {TtsEvaluation.ShortWords} words)");

@@ -110,5 +110,16 @@ public sealed class TtsCliTests
         Assert.True(File.Exists(dir.File("eval/report.json")));
         Assert.Contains("prompt_similarity", File.ReadAllText(dir.File("eval/report.json")));
         Assert.Equal(2, Directory.GetFiles(dir.File("eval/resgen"), "*.wav").Length);
+
+        // the continuation task: the first seconds of each utterance are the prompt, the audio is scored whole
+        (evalCode, stdout, evalErr) = Repo.Resgen("eval", "tts", "--task", "continuation", "--model", dir.File("resgen/model"), "--tokenizer", Path.Combine(tok, "model"),
+            "--data", corpus, "--per-speaker", "1", "--steps", "2", "--out-dir", dir.File("eval-cont"), "--lm-cache", dir.File("lm"), "--recognizer-threads", "1", "--speaker-encoder", "none");
+        Assert.True(evalCode == 0, stdout + evalErr);
+        Assert.Contains("continuation", stdout);
+        foreach (var wav in Directory.GetFiles(dir.File("eval-cont/resgen"), "*.wav"))
+        {
+            var truth = speechCorpus.Utterances.Single(u => u.Id == Path.GetFileNameWithoutExtension(wav));
+            Assert.InRange(WavFile.Read(wav).Seconds, truth.Seconds - 0.2, truth.Seconds + 0.2);   // prompt + rest at the true length
+        }
     }
 }

@@ -9,8 +9,24 @@ using static TorchSharp.torch;
 
 namespace ResGen.Evaluation.Speech;
 
-/// <summary>One evaluation case: speak <see cref="Target"/>'s text in the voice of <see cref="Prompt"/>, another utterance of the same speaker (the paper's cross-sentence task).</summary>
-public sealed record TtsCase(SpeechUtterance Target, SpeechUtterance Prompt);
+/// <summary>
+/// One evaluation case: speak <see cref="Target"/>'s text in the voice of <see cref="Prompt"/>, another
+/// utterance of the same speaker (the paper's cross-sentence task), or, when the prompt is the target
+/// itself, continue its first seconds (the continuation task).
+/// </summary>
+public sealed record TtsCase(SpeechUtterance Target, SpeechUtterance Prompt)
+{
+    public bool Continuation => ReferenceEquals(Target, Prompt) || Target.Id == Prompt.Id;
+}
+
+/// <summary>The paper's two zero-shot tasks.</summary>
+public enum TtsTask
+{
+    /// <summary>The prompt is another utterance of the speaker; the text is new.</summary>
+    CrossSentence,
+    /// <summary>The prompt is the first seconds of the target utterance; the model speaks the rest of its text (scored whole).</summary>
+    Continuation,
+}
 
 /// <summary>What one set of WAVs scored: WER against the texts, MCD (DTW) against the ground-truth recordings, and its cost.</summary>
 /// <param name="Name">ground truth, resynthesis (tokens → decoder → Griffin-Lim), or a model's name.</param>
@@ -36,7 +52,7 @@ public sealed record TtsSystemScore(string Name, string Kind, int Steps, double 
 }
 
 /// <summary>The side-by-side table of `resgen eval tts`.</summary>
-public sealed record TtsReport(int Utterances, int Speakers, string Split, IReadOnlyList<TtsSystemScore> Systems);
+public sealed record TtsReport(int Utterances, int Speakers, string Split, TtsTask Task, IReadOnlyList<TtsSystemScore> Systems);
 
 /// <summary>
 /// Zero-shot TTS evaluation on a corpus split of unseen speakers: for each case the target's text is
@@ -51,11 +67,14 @@ public static class TtsEvaluation
     /// <summary>Texts of at most this many words count as short in <see cref="TtsSystemScore.ShortWer"/>.</summary>
     public const int ShortWords = 7;
 
+    /// <summary>Continuation prompts: this many seconds of the target, at most half of it.</summary>
+    public const double ContinuationSeconds = 3.0;
+
     /// <summary>
     /// <paramref name="perSpeaker"/> cases per speaker of <paramref name="split"/>: targets in manifest
     /// order, each with a prompt drawn (seeded) from the speaker's other utterances.
     /// </summary>
-    public static IReadOnlyList<TtsCase> Cases(SpeechCorpus corpus, string split, int perSpeaker, int seed = 0)
+    public static IReadOnlyList<TtsCase> Cases(SpeechCorpus corpus, string split, int perSpeaker, int seed = 0, TtsTask task = TtsTask.CrossSentence)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(perSpeaker, 1);
         var rng = new Random(seed);
@@ -66,6 +85,11 @@ public static class TtsEvaluation
             if (list.Count < 2) continue;
             for (int i = 0; i < Math.Min(perSpeaker, list.Count); i++)
             {
+                if (task == TtsTask.Continuation)
+                {
+                    cases.Add(new TtsCase(list[i], list[i]));
+                    continue;
+                }
                 int j = rng.Next(list.Count - 1);
                 if (j >= i) j++;
                 cases.Add(new TtsCase(list[i], list[j]));
@@ -128,18 +152,35 @@ public static class TtsEvaluation
             for (int start = 0; start < cases.Count; start += batchSize)
             {
                 var part = cases.Skip(start).Take(batchSize).ToList();
-                var prompts = part.Select(c =>
+                var prompts = new List<SpeechPrompt>();
+                var phonemes = new List<int[]>();
+                var lengths = new List<int>();
+                foreach (var c in part)
                 {
                     using var scope = torch.NewDisposeScope();
                     var promptMel = LogMel(mel, WavFile.Read(corpus.WavPath(c.Prompt), tokenizer.Mel.SampleRate));
                     using var _ = torch.no_grad();
-                    var prompt = SpeechSynthesizer.PromptFromTokens(tts.Tokenizer.EncodeUtterance(promptMel),
-                        SpeechTokenEncoder.PhonemeIds(c.Prompt.Phonemes, tts.Vocabulary), tokenizer.PositionRate);
+                    var codes = tts.Tokenizer.EncodeUtterance(promptMel);
+                    var promptPhonemes = SpeechTokenEncoder.PhonemeIds(c.Prompt.Phonemes, tts.Vocabulary);
+                    if (c.Continuation)
+                    {
+                        // the first seconds of the target with all of its text; the rest at its true length
+                        int total = (int)codes.shape[0];
+                        int lp = Math.Max(1, Math.Min((int)Math.Round(ContinuationSeconds * tokenizer.PositionRate), total / 2));
+                        codes = codes.narrow(0, 0, lp);
+                        lengths.Add(Math.Max(1, total - lp));
+                        phonemes.Add([]);
+                    }
+                    else
+                    {
+                        phonemes.Add(SpeechTokenEncoder.PhonemeIds(c.Target.Phonemes, tts.Vocabulary));
+                        lengths.Add(SpeechSynthesizer.TargetPositions(new SpeechPrompt(codes, promptPhonemes, 0), phonemes[^1].Length));
+                    }
+                    var prompt = SpeechSynthesizer.PromptFromTokens(codes, promptPhonemes, tokenizer.PositionRate);
                     prompt.Codes.DetachFromDisposeScope();
-                    return prompt;
-                }).ToList();
-                var phonemes = part.Select(c => SpeechTokenEncoder.PhonemeIds(c.Target.Phonemes, tts.Vocabulary)).ToList();
-                var outputs = tts.Synthesize(phonemes, prompts, settings, seed + start);
+                    prompts.Add(prompt);
+                }
+                var outputs = tts.Synthesize(phonemes, prompts, settings, seed + start, positions: lengths, keepPrompt: part[0].Continuation);
                 seconds += outputs[0].GenerateSeconds + outputs.Sum(o => o.VocoderSeconds);
                 passes += outputs[0].NetworkPasses;
                 batches++;
@@ -160,7 +201,8 @@ public static class TtsEvaluation
             progress?.Report(++done / work);
         }
         foreach (var m in truthMels) m.Dispose();
-        return new TtsReport(cases.Count, cases.Select(c => c.Target.Speaker).Distinct().Count(), split, scores);
+        return new TtsReport(cases.Count, cases.Select(c => c.Target.Speaker).Distinct().Count(), split,
+            cases[0].Continuation ? TtsTask.Continuation : TtsTask.CrossSentence, scores);
     }
 
     static TtsSystemScore Score(string name, string kind, int steps, IReadOnlyList<string> wavs, IReadOnlyList<string> texts, IReadOnlyList<Tensor> truthMels,

@@ -136,14 +136,17 @@ public sealed class SpeechSynthesizer
 
     /// <summary>
     /// Speaks each text (phoneme ids) in the voice of its prompt, as one batch. <paramref name="positions"/>
-    /// overrides the lengths (e.g. the true lengths, to compare with ground truth).
+    /// overrides the lengths (e.g. the true lengths, to compare with ground truth). With
+    /// <paramref name="keepPrompt"/> the audio holds the prompt too (the continuation task is scored whole).
     /// </summary>
     public IReadOnlyList<SynthesizedSpeech> Synthesize(IReadOnlyList<int[]> texts, IReadOnlyList<SpeechPrompt> prompts, SamplerSettings settings,
-        long seed, IReadOnlyList<int>? positions = null, double lengthScale = 1.0, int griffinLimIterations = GriffinLim.DefaultIterations)
+        long seed, IReadOnlyList<int>? positions = null, double lengthScale = 1.0, int griffinLimIterations = GriffinLim.DefaultIterations,
+        bool keepPrompt = false)
     {
         if (texts.Count == 0 || texts.Count != prompts.Count) throw new ArgumentException("give one prompt per text");
         int b = texts.Count, d = Tokenizer.Depth;
         var targets = positions ?? [.. texts.Select((t, i) => TargetPositions(prompts[i], t.Length, lengthScale))];
+        if (targets.Count != b || targets.Any(t => t < 1)) throw new ArgumentException("give each text at least one position to speak");
         var lengths = new long[b];
         for (int i = 0; i < b; i++)
         {
@@ -192,7 +195,7 @@ public sealed class SpeechSynthesizer
             var codes = sampled[i].narrow(0, 0, lengths[i]);
             // decode prompt and new speech together (the decoder sees the join), then keep the new part
             var logMel = Tokenizer.DecodeToMel(codes.to(device)).cpu();
-            long start = (long)lp * Tokenizer.Stride;
+            long start = keepPrompt ? 0 : (long)lp * Tokenizer.Stride;
             var newMel = logMel.narrow(1, start, logMel.shape[1] - start);
             var wave = GriffinLim.ToWaveform(newMel, mel, iterations: griffinLimIterations, generator: vocoderGenerator);
             var audio = new MonoAudio(wave.data<float>().ToArray(), Tokenizer.Mel.SampleRate);
