@@ -79,6 +79,9 @@ public static class TtsEvalCommand
             foreach (var s in report.Systems)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{s.Name,-24} {s.Steps,5}  {s.Wer * 100,6:0.0}  {Ratio(s.Wer, truth),7}  {Ratio(s.Wer, resynth),8}  {s.ShortWer * 100,7:0.0} /{s.LongWer * 100,5:0.0}   {$"{s.Substitutions}/{s.Deletions}/{s.Insertions}",-11}  {s.Mcd,7:0.00}  {s.LengthRatio,7:0.00}  {s.NetworkPasses,7:0.#}  {s.RealTimeFactor,7:0.000}   {Similarity(s)}"));
+            foreach (var s in report.Systems.Where(s => s.TextNll is not null))
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{s.Name}: NLL of the recordings' tokens {s.TextNll:0.0000} with their text, {s.ShuffledTextNll:0.0000} with another utterance's text ({(s.ShuffledTextNll > s.TextNll + 0.001 ? "the text is read" : "the text is not read")})"));
             Reports.WriteJson(Path.Combine(dir, "report.json"), report);
             Console.WriteLine($"wrote {dir}/report.json and the WAVs of every system under {dir}/");
             return 0;

@@ -3,6 +3,7 @@ using ResGen.Audio;
 using ResGen.Data.Speech;
 using ResGen.Generation;
 using ResGen.Generation.Speech;
+using ResGen.Tokens;
 using ResGen.Tokens.Speech;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -44,6 +45,11 @@ public sealed record TtsSystemScore(string Name, string Kind, int Steps, double 
     IReadOnlyList<double>? PromptSimilarity = null, IReadOnlyList<double>? OtherSimilarity = null,
     double ShortWer = 0, double LongWer = 0, IReadOnlyList<UtteranceErrors>? Transcripts = null)
 {
+    /// <summary>The model's NLL of the recordings' tokens given their phonemes (see <see cref="TtsEvaluation.TextSensitivity"/>).</summary>
+    public double? TextNll { get; init; }
+    /// <summary>The same given another utterance's phonemes: no higher than <see cref="TextNll"/> means the text is not read.</summary>
+    public double? ShuffledTextNll { get; init; }
+
     public double? MeanPromptSimilarity => PromptSimilarity?.Average();
     public double? MeanOtherSimilarity => OtherSimilarity?.Average();
 
@@ -123,6 +129,7 @@ public static class TtsEvaluation
         progress?.Report(++done / work);
         var clock = Stopwatch.StartNew();
         var resynth = new List<string>();
+        var truthCodes = new List<Tensor>();
         using (var g = new torch.Generator((ulong)seed))
         {
             string dir = Path.Combine(outputFolder, "resynthesis");
@@ -132,6 +139,7 @@ public static class TtsEvaluation
                 using var scope = torch.NewDisposeScope();
                 using var _ = torch.no_grad();
                 var codes = tokenizer.EncodeUtterance(truthMels[i]);
+                truthCodes.Add(codes.cpu().DetachFromDisposeScope());
                 var wave = GriffinLim.ToWaveform(tokenizer.DecodeToMel(codes, truthMels[i].shape[1]), mel, generator: g);
                 string path = Path.Combine(dir, cases[i].Target.Id + ".wav");
                 WavFile.Write(path, new MonoAudio(wave.data<float>().ToArray(), tokenizer.Mel.SampleRate));
@@ -196,14 +204,53 @@ public static class TtsEvaluation
                 progress?.Report((done + (double)(start + part.Count) / cases.Count * 0.7) / work);
             }
             log?.WriteLine($"{name}: {cases.Count} utterances synthesized in {seconds:0.0} s; recognizing");
+            var targetPhonemes = cases.Select(c => SpeechTokenEncoder.PhonemeIds(c.Target.Phonemes, tts.Vocabulary)).ToList();
+            var (textNll, shuffledNll) = TextSensitivity(tts.Generator, truthCodes, targetPhonemes, seed);
             scores.Add(Score(name, tts.Generator.Kind, tts.Generator.Stepwise ? settings.Steps : 0, paths, texts, truthMels, mel, languageModel, recognizerThreads,
-                passes / batches, seconds, audioSeconds, truthSeconds, speakers));
+                passes / batches, seconds, audioSeconds, truthSeconds, speakers) with { TextNll = textNll, ShuffledTextNll = shuffledNll });
             progress?.Report(++done / work);
         }
         foreach (var m in truthMels) m.Dispose();
+        foreach (var c in truthCodes) c.Dispose();
         return new TtsReport(cases.Count, cases.Select(c => c.Target.Speaker).Distinct().Count(), split,
             cases[0].Continuation ? TtsTask.Continuation : TtsTask.CrossSentence, scores);
     }
+
+    /// <summary>
+    /// Does the model read the text? Its own NLL of the recordings' tokens given their phonemes, and
+    /// given the phonemes of another case (rotated by one), under the same random masks. A model that
+    /// ignores the text scores both alike.
+    /// </summary>
+    public static (double TextNll, double ShuffledTextNll) TextSensitivity(IGenerator model, IReadOnlyList<Tensor> codes, IReadOnlyList<int[]> phonemes, long seed, int batchSize = 16)
+    {
+        if (codes.Count != phonemes.Count || codes.Count < 2) throw new ArgumentException("give at least two utterances, each with its phonemes");
+        int n = codes.Count;
+        double right = 0, wrong = 0, weight = 0;
+        using var _ = torch.no_grad();
+        for (int start = 0; start < n; start += batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            var part = Enumerable.Range(start, Math.Min(batchSize, n - start)).ToList();
+            long l = Math.Min(part.Max(i => codes[i].shape[0]), model.Layout.Positions);
+            var lengths = part.Select(i => Math.Min(codes[i].shape[0], l)).ToArray();
+            var indices = torch.zeros(part.Count, l, codes[0].shape[1], ScalarType.Int64);
+            for (int k = 0; k < part.Count; k++) indices[k].narrow(0, 0, lengths[k]).copy_(codes[part[k]].narrow(0, 0, lengths[k]));
+            var device = ModelDevice(model);
+            var batch = new TokenBatch(indices.to(device), torch.tensor(lengths, device: device));
+            double Nll(Func<int, int[]> text)
+            {
+                using var g = new torch.Generator((ulong)(seed + start), device);
+                var condition = Conditioning.PhonemeCondition.Of([.. part.Select(i => (IReadOnlyList<int>)text(i))], device);
+                return model.Loss(batch, condition, g).Parts.First(p => p.Name == "nll").Value.item<float>();
+            }
+            right += Nll(i => phonemes[i]) * part.Count;
+            wrong += Nll(i => phonemes[(i + 1) % n]) * part.Count;
+            weight += part.Count;
+        }
+        return (right / weight, wrong / weight);
+    }
+
+    static Device ModelDevice(IGenerator model) => model.Module.parameters().First().device;
 
     static TtsSystemScore Score(string name, string kind, int steps, IReadOnlyList<string> wavs, IReadOnlyList<string> texts, IReadOnlyList<Tensor> truthMels,
         MelSpectrogram mel, LanguageModelFiles lm, int threads, double passes, double seconds, double audioSeconds, double truthSeconds, SpeakerScorer? speakers)
