@@ -73,6 +73,9 @@ public static class TtsEvaluation
     /// <summary>Texts of at most this many words count as short in <see cref="TtsSystemScore.ShortWer"/>.</summary>
     public const int ShortWords = 7;
 
+    /// <summary>Cross-sentence prompts are drawn from the speaker's utterances of at most this length.</summary>
+    public const double MaxPromptSeconds = 4.0;
+
     /// <summary>Continuation prompts: this many seconds of the target, at most half of it.</summary>
     public const double ContinuationSeconds = 3.0;
 
@@ -96,9 +99,12 @@ public static class TtsEvaluation
                     cases.Add(new TtsCase(list[i], list[i]));
                     continue;
                 }
-                int j = rng.Next(list.Count - 1);
-                if (j >= i) j++;
-                cases.Add(new TtsCase(list[i], list[j]));
+                // a prompt of about 3 s, as in the paper: one of the speaker's other utterances of at most
+                // MaxPromptSeconds, or the shortest when there is none
+                var candidates = list.Where((u, k) => k != i && u.Seconds <= MaxPromptSeconds).ToList();
+                var prompt = candidates.Count > 0 ? candidates[rng.Next(candidates.Count)]
+                    : list.Where((_, k) => k != i).MinBy(u => u.Seconds)!;
+                cases.Add(new TtsCase(list[i], prompt));
             }
         }
         if (cases.Count == 0) throw new UserErrorException($"split '{split}' of '{corpus.Root}' has no speaker with two utterances to evaluate on.");
