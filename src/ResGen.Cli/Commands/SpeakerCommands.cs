@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using ResGen.Audio;
 using ResGen.Data.Speech;
 using ResGen.Evaluation.Speech;
-using ResGen.Audio;
 using ResGen.IO;
 using ResGen.Tokens.Speech;
 using TorchSharp;

@@ -213,7 +213,8 @@ public static class TtsEvaluation
             var targetPhonemes = cases.Select(c => SpeechTokenEncoder.PhonemeIds(c.Target.Phonemes, tts.Vocabulary)).ToList();
             var (textNll, shuffledNll) = TextSensitivity(tts.Generator, truthCodes, targetPhonemes, seed);
             scores.Add(Score(name, tts.Generator.Kind, tts.Generator.Stepwise ? settings.Steps : 0, paths, texts, truthMels, mel, languageModel, recognizerThreads,
-                passes / batches, seconds, audioSeconds, truthSeconds, speakers) with { TextNll = textNll, ShuffledTextNll = shuffledNll });
+                passes / batches, seconds, audioSeconds, truthSeconds, speakers) with
+            { TextNll = textNll, ShuffledTextNll = shuffledNll });
             progress?.Report(++done / work);
         }
         foreach (var m in truthMels) m.Dispose();
