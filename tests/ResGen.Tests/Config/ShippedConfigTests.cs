@@ -21,10 +21,11 @@ public sealed class ShippedConfigTests
         if (stem.StartsWith("speech-tokenizer", StringComparison.Ordinal)) ConfigLoader.Load<SpeechTokenizerConfig>(path, []).Validate();
         else if (stem.StartsWith("tokenizer", StringComparison.Ordinal)) ConfigLoader.Load<TokenizerConfig>(path, []).Validate();
         else if (stem == "classifier") ConfigLoader.Load<ClassifierConfig>(path, []);
+        else if (stem.StartsWith("speaker-encoder", StringComparison.Ordinal)) ConfigLoader.Load<ResGen.Evaluation.Speech.SpeakerEncoderConfig>(path, []).Validate();
         else
         {
             var kind = GeneratorKinds.All.Where(k => stem.StartsWith(k.Name + "-", StringComparison.Ordinal)).MaxBy(k => k.Name.Length);
-            Assert.True(kind is not null, $"configs/{name} names no generator kind, tokenizer or classifier");
+            Assert.True(kind is not null, $"configs/{name} names no generator kind, tokenizer, classifier or speaker encoder");
             kind!.LoadConfig(path, []);
         }
     }
