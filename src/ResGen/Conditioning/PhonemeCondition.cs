@@ -19,6 +19,9 @@ public sealed record PhonemeCondition : Condition
         Lengths = (lengths.dtype == ScalarType.Int64 ? lengths : lengths.to(ScalarType.Int64)).to(phonemes.device);
     }
 
+    /// <summary>Each example given the text of the next one (the last the first's): a control for whether a model reads its text.</summary>
+    public PhonemeCondition Rotated() => new(Phonemes.roll(1, 0), Lengths.roll(1, 0));
+
     /// <summary>One example per phoneme list, padded with 0 to the longest, on a device.</summary>
     public static PhonemeCondition Of(IReadOnlyList<IReadOnlyList<int>> phonemes, Device? device = null)
     {

@@ -57,25 +57,43 @@ public static class GeneratorTraining
         return new Random((int)((z ^ (z >> 31)) & 0x7FFFFFFF));
     }
 
-    /// <summary>Mean loss and NLL of held-out sequences, randomness from a fixed seed; call in eval mode.</summary>
+    /// <summary>
+    /// Mean loss and NLL of held-out sequences, randomness from a fixed seed; call in eval mode. For a
+    /// text condition also <c>val_nll_other_text</c>: the NLL under the same masks with each example given
+    /// another's phonemes. A model that reads its text scores higher there; one that ignores it, the same.
+    /// </summary>
     public static IReadOnlyList<Metric> Validate(IGenerator model, IGeneratorData data, long[] indices, Device device, int batchSize)
     {
         using var g = new Generator(12345, device);
-        double nll = 0, loss = 0;
-        int batches = 0;
+        double nll = 0, loss = 0, other = 0;
+        int batches = 0, otherBatches = 0;
         using var _ = torch.no_grad();
         for (int s = 0; s < indices.Length; s += batchSize)
         {
             using var scope = torch.NewDisposeScope();
             var part = indices[s..Math.Min(indices.Length, s + batchSize)];
             var (tokens, condition) = data.Batch(part, StepRandom(12345, s), device);
+            var state = condition is PhonemeCondition && part.Length > 1 ? g.get_state() : null;
             var r = model.Loss(tokens, condition, g);
             loss += r.Loss.item<float>();
-            nll += r.Parts.First(p => p.Name == "nll").Value.item<float>();
+            nll += NllOf(r);
             batches++;
+            if (state is not null)
+            {
+                // the same masks again, each example with another's text
+                var after = g.get_state();
+                g.set_state(state);
+                other += NllOf(model.Loss(tokens, ((PhonemeCondition)condition).Rotated(), g));
+                g.set_state(after);
+                otherBatches++;
+            }
         }
-        return [new Metric("val_loss", loss / batches), new Metric("val_nll", nll / batches)];
+        var metrics = new List<Metric> { new("val_loss", loss / batches), new("val_nll", nll / batches) };
+        if (otherBatches > 0) metrics.Add(new Metric("val_nll_other_text", other / otherBatches));
+        return metrics;
     }
+
+    static double NllOf(LossBreakdown r) => r.Parts.First(p => p.Name == "nll").Value.item<float>();
 
     /// <summary>Throws when a token cache does not hold the tokens the config was made for.</summary>
     public static void Check(IGeneratorConfig config, TokenCache cache)

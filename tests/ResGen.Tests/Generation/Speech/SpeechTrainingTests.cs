@@ -62,4 +62,25 @@ public sealed class SpeechTrainingTests
         foreach (var (k, v) in resumed.Module.state_dict())
             Assert.True(TensorAssert.MaxDiff(expected[k], v) < 1e-6, $"{k} differs after resuming by {TensorAssert.MaxDiff(expected[k], v)}");
     }
+
+    [Fact]
+    public void ValidationScoresTheOtherTextUnderTheSameMasks()
+    {
+        // every utterance says the same phonemes: another's text is its own, so under the same masks the NLL must match exactly
+        var rng = new Random(2);
+        var same = new SpeechTokens([.. Enumerable.Range(0, 8).Select(i => new SpeechTokenItem($"u{i}", $"s{i % 2}",
+            [.. Enumerable.Range(0, (4 + i) * D).Select(_ => (short)rng.Next(K))], [3, 4, 5, 6]))], D, K, Vocab, 10, "");
+        var data = new SpeechTokenData(same, SpeechTokenData.PositionsFor(same), PromptSettings.None);
+        var quantizer = new ResidualVectorQuantizer(new RvqConfig { Depth = D, CodebookSize = K, CodeDim = 4 });
+        foreach (var kind in new[] { GeneratorKinds.ResGen, GeneratorKinds.RqTransformer })
+        {
+            var cfg = kind.LoadConfig(null, ["model.width=16", "model.layers=1", "model.heads=2", "model.condition=text", "model.text.layers=1", "model.text.max_length=64"])
+                .WithTokens(data.LayoutFor(4), "").WithTextVocabulary(Vocab);
+            torch.manual_seed(4);
+            var model = kind.Build(cfg, quantizer);
+            model.Module.eval();
+            var m = GeneratorTraining.Validate(model, data, [.. Enumerable.Range(0, 8).Select(i => (long)i)], torch.CPU, 4).ToDictionary(x => x.Name, x => x.Value);
+            Assert.Equal(m["val_nll"], m["val_nll_other_text"], 6);
+        }
+    }
 }
