@@ -21,7 +21,7 @@ public static class TtsCommand
     public static Command Create()
     {
         var text = new Option<string>("--text") { Description = "The English sentence to speak.", Required = true, HelpName = "TEXT" };
-        var prompt = new Option<string>("--prompt") { Description = "A WAV file of the voice to speak in: 1-10 s of one speaker (16 kHz or more; any channels).", Required = true, HelpName = "WAV" };
+        var prompt = new Option<string>("--prompt") { Description = "A WAV file of the voice to speak in: 0.5-10 s of one speaker, about 3 s is best (16 kHz or more; any channels).", Required = true, HelpName = "WAV" };
         var promptText = new Option<string>("--prompt-text") { Description = "What the prompt says (its words; they condition the model together with --text).", Required = true, HelpName = "TEXT" };
         var output = new Option<string>("--out") { Description = "WAV file to write (16 kHz mono).", DefaultValueFactory = _ => "speech.wav", HelpName = "FILE" };
         var model = new Option<string>("--model") { Description = $"Text-to-speech generator checkpoint (default: {DefaultModel}, the shipped ResGen-TTS).", DefaultValueFactory = _ => InstallPaths.Shipped(DefaultModel), HelpName = "PATH" };
