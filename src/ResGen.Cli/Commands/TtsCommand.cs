@@ -51,7 +51,7 @@ public static class TtsCommand
             var promptPhonemes = SpeechSynthesizer.Phonemize(pr.GetValue(promptText)!, PhonemeVocabulary.Default);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var tts = SpeechSynthesizer.Load(pr.GetValue(model)!, pr.GetValue(tokenizer)!, dev);
-            var voice = tts.Prompt(audio, promptPhonemes);
+            var voice = tts.PromptFromSpeech(audio, promptPhonemes);
             var s = tts.Config.Sample;
             s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance };
             s.Validate();

@@ -116,9 +116,11 @@ public sealed class SpeechSynthesizer
     public SpeechPrompt Prompt(MonoAudio audio, string text) => Prompt(audio, Phonemize(text));
 
     /// <summary>A prompt from audio (see <see cref="PromptAudio"/>) and the phoneme ids of what it says.</summary>
-    public SpeechPrompt Prompt(MonoAudio audio, int[] phonemes)
+    public SpeechPrompt Prompt(MonoAudio audio, int[] phonemes) => PromptFromSpeech(PromptAudio(audio, Tokenizer.Mel.SampleRate), phonemes);
+
+    /// <summary>A prompt from audio already prepared by <see cref="PromptAudio"/> (not checked or trimmed again).</summary>
+    public SpeechPrompt PromptFromSpeech(MonoAudio speech, int[] phonemes)
     {
-        var speech = PromptAudio(audio, Tokenizer.Mel.SampleRate);
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var logMel = mel.FromWaveform(torch.tensor(speech.Samples));
