@@ -30,6 +30,9 @@ public sealed class ConfidenceReveal
     /// <summary>True when every token of every example is already known.</summary>
     public bool Nothing => unknown.All(u => u == 0);
 
+    /// <summary>Most tokens any example still has masked before step t (1-based): n_{t−1}, or all unknown ones at t = 1.</summary>
+    public long MostMaskedBefore(int t) => t == 1 ? unknown.Max() : schedules.Max(s => (long)s[t - 2]);
+
     /// <summary>Share of the tokens to generate that were revealed before step t (1-based).</summary>
     public double RevealedBefore(int t)
         => 1.0 - (t == 1 ? 1.0 : (double)schedules.Select(s => (long)s[t - 2]).Sum() / Math.Max(1, unknown.Sum()));
@@ -51,11 +54,23 @@ public sealed class ConfidenceReveal
         var isVisible = torch.arange(depth, device: device) < visible.unsqueeze(-1);
         score = torch.where(isVisible, torch.full_like(score, double.PositiveInfinity), score);
 
-        // Keep the best (L·D − n_t) tokens of each example; re-mask the rest.
-        var keepCount = torch.tensor(schedules.Select(s => (long)positions * depth - s[t - 1]).ToArray(), device: device);
-        var order = torch.sort(score.reshape(b, -1), dim: 1, descending: true, stable: true).indices;
-        var rank = order.argsort(1);
-        var keep = (rank < keepCount.unsqueeze(1)).reshape(b, positions, depth);
+        // Keep the best (L·D − n_t) tokens of each example; re-mask the rest. A top-k of the largest
+        // count does it (sorted only when the counts differ between examples), not a sort and an argsort.
+        var counts = schedules.Select(s => (long)positions * depth - s[t - 1]).ToArray();
+        long most = counts.Max();
+        var flat = score.reshape(b, -1);
+        Tensor keep;
+        if (counts.All(c => c == flat.shape[1])) keep = torch.ones_like(flat, dtype: ScalarType.Bool);
+        else
+        {
+            bool same = counts.All(c => c == most);
+            var top = flat.topk((int)most, dim: 1, largest: true, sorted: !same).indexes;
+            var chosen = same
+                ? torch.ones_like(top, dtype: ScalarType.Bool)
+                : torch.arange(most, device: device).unsqueeze(0) < torch.tensor(counts, device: device).unsqueeze(1);
+            keep = torch.zeros_like(flat, dtype: ScalarType.Bool).scatter(1, top, chosen);
+        }
+        keep = keep.reshape(b, positions, depth);
         return keep.sum(-1, type: ScalarType.Int64).maximum(visible);
     }
 }

@@ -29,7 +29,16 @@ public sealed class SamplerTests
     {
         public int Calls;
         public readonly List<long> Batches = [];
-        public MixtureParams Forward(Tensor visibleSum, Tensor masked, Tensor? valid, Condition condition)
+        /// <summary>Positions the mixture was asked for at each call.</summary>
+        public readonly List<long> Rows = [];
+        public MixtureParams Forward(Tensor visibleSum, Tensor masked, Tensor? valid, Condition condition, Tensor? rows)
+        {
+            var full = Full(visibleSum, masked, condition);
+            Rows.Add(rows?.shape[1] ?? visibleSum.shape[1]);
+            return rows is null ? full : full.AtRows(rows);
+        }
+
+        MixtureParams Full(Tensor visibleSum, Tensor masked, Condition condition)
         {
             var y = ((ClassCondition)condition).Labels;
             var labels = torch.where(y < 0, torch.full_like(y, Classes), y);   // the null class
@@ -75,6 +84,30 @@ public sealed class SamplerTests
         }
         Assert.True((r.Steps[^1].Visible == D).all().item<bool>());
         Assert.True(r.Indices.min().item<long>() >= 0 && r.Indices.max().item<long>() < K);
+    }
+
+    [Theory]
+    [InlineData("codes")]
+    [InlineData("component")]
+    public void WorkingOnlyOnMaskedPositionsGivesTheSameTokensAsWorkingOnAll(string confidence)
+    {
+        // deterministic settings: one component survives top-p, no Gumbel noise, means not draws
+        var s = new SamplerSettings { Steps = 8, Guidance = 1, Temperature = 0, TopP = 1e-6f, Confidence = confidence };
+        var request = new SampleRequest(ClassCondition.Of([0, 1, 1]), s) { KeepSteps = true };
+        var subsetNet = new FakeNetwork();
+        var subset = new ResGenSampler(subsetNet.Forward, Quantizer(), L).Sample(request, new Generator(3));
+        var allNet = new FakeNetwork();
+        var all = new ResGenSampler(allNet.Forward, Quantizer(), L) { MaskedPositionsOnly = false }.Sample(request, new Generator(3));
+        for (int t = 0; t < s.Steps; t++)
+        {
+            TensorAssert.Equal(all.Steps[t].Indices, subset.Steps[t].Indices);
+            TensorAssert.Equal(all.Steps[t].Visible, subset.Steps[t].Visible);
+        }
+        Assert.All(allNet.Rows, n => Assert.Equal(L, n));
+        // late steps have fewer than L positions with masked tokens and ask for fewer rows
+        Assert.True(subsetNet.Rows[^1] < L, $"rows asked for: {string.Join(", ", subsetNet.Rows)}");
+        var counts = MaskSchedule.SamplingCounts("cosine", s.Steps, L * D);
+        for (int t = 1; t < s.Steps; t++) Assert.Equal(Math.Min(L, counts[t - 1]), subsetNet.Rows[t]);
     }
 
     [Fact]
@@ -128,8 +161,8 @@ public sealed class SamplerTests
         var f = new FakeNetwork();
         var x = torch.randn(3, L, Dz);
         var k = torch.full(3, L, 2L);
-        var cond = f.Forward(x, k, null, ClassCondition.Of([0, 1, 1]));
-        var uncond = f.Forward(x, k, null, ClassCondition.Of([0, 1, 1]).Null());
+        var cond = f.Forward(x, k, null, ClassCondition.Of([0, 1, 1]), null);
+        var uncond = f.Forward(x, k, null, ClassCondition.Of([0, 1, 1]).Null(), null);
         var g0 = cond.Guide(uncond, 0);
         TensorAssert.Equal(cond.Logits, g0.Logits);
         TensorAssert.Equal(cond.Means, g0.Means);

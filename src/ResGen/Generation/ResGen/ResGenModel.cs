@@ -39,6 +39,6 @@ public sealed class ResGenModel(ResGenNetwork network, ResidualVectorQuantizer q
     }
 
     protected override SampleResult RunSampler(SampleRequest request, Generator generator)
-        => new ResGenSampler((x, k, v, c) => Network.forward(x, k, v, c), Quantizer, request.PositionsWithin(Layout.Positions)).Sample(request, generator);
+        => new ResGenSampler((x, k, v, c, rows) => Network.forward(x, k, v, c, rows: rows), Quantizer, request.PositionsWithin(Layout.Positions)).Sample(request, generator);
 
 }

@@ -49,7 +49,8 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
     public void SetLatentScale(float scale) => LatentScaleBuffer.Set(latent_scale, scale);
 
     /// <summary>The network as a sampler calls it (see <see cref="MixtureNetwork"/>); in training mode labels may be dropped.</summary>
-    public MixtureParams forward(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition, Generator? generator = null)
+    /// <param name="rows">Positions [B, N] at which to compute the mixture head (null: all L); the transformer always reads all.</param>
+    public MixtureParams forward(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition, Generator? generator = null, Tensor? rows = null)
     {
         var x = input.forward(visibleSum / latent_scale, maskedCount);
         long b = x.shape[0], l = x.shape[1];
@@ -60,7 +61,9 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
             x = x + text_enc!.Progress(f) + text_enc.Aligned(f, c);
             bias = text_enc.AlignmentBias(f, c);
         }
-        var p = head.forward(transformer.forward(x, c.Vector, valid, context: c.Context, contextValid: c.ContextValid, contextBias: bias));
+        var h = transformer.forward(x, c.Vector, valid, context: c.Context, contextValid: c.ContextValid, contextBias: bias);
+        if (rows is not null) h = h.gather(1, rows.unsqueeze(-1).expand(-1, -1, h.shape[2]));
+        var p = head.forward(h);
         return new MixtureParams(p.Logits, p.Means * latent_scale, p.LogScales + latent_scale.log());
     }
 }

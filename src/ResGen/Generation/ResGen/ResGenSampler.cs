@@ -9,9 +9,10 @@ namespace ResGen.Generation;
 /// <summary>
 /// The network a ResGen sampler calls: for every position, the summed embedding of its visible
 /// tokens [B, L, d_z] and its masked count k [B, L], the real positions [B, L] (null: all) and the
-/// condition give a mixture of Gaussians over the summed embedding of its masked tokens.
+/// condition give a mixture of Gaussians over the summed embedding of its masked tokens — at the
+/// positions <paramref name="rows"/> [B, N] only (null: at all L), as [B, N, ..].
 /// </summary>
-public delegate MixtureParams MixtureNetwork(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition);
+public delegate MixtureParams MixtureNetwork(Tensor visibleSum, Tensor maskedCount, Tensor? valid, Condition condition, Tensor? rows);
 
 /// <summary>
 /// ResGen's reverse process. Starting from a fully masked grid (or the known tokens), each of
@@ -21,9 +22,16 @@ public delegate MixtureParams MixtureNetwork(Tensor visibleSum, Tensor maskedCou
 /// (plus, by default, the cumulative log-probability of the chosen codes); the
 /// <see cref="ConfidenceReveal"/> step keeps the best so that n_t = ⌈γ(t/T)·N⌉ remain masked.
 /// Revealed and known tokens are never re-masked; padded positions count as known.
+/// Only positions that still have masked tokens are worked on: at step t at most n_{t−1} of them
+/// (known on the host from the schedule), so the mixture head, the component draw and the
+/// re-quantization run on the N = min(L, n_{t−1}) positions with the most masked tokens (a top-k on
+/// k, no host synchronisation); the others are fully revealed and keep their tokens.
 /// </summary>
 public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantizer quantizer, int positions)
 {
+    /// <summary>Work only on positions that may still have masked tokens (false: on all L every step; the same tokens, for tests).</summary>
+    internal bool MaskedPositionsOnly { get; init; } = true;
+
     public SampleResult Sample(SampleRequest request, Generator generator)
     {
         var settings = request.Settings;
@@ -46,19 +54,33 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
             var masked = depth - visible;                                     // k [B, L]
             var prefix = quantizer.EmbedPrefix(idx, visible);
             float w = settings.GuidanceAt(reveal.RevealedBefore(t));
+            // at most n_{t-1} positions still have masked tokens: work on the N with the most
+            long n = Math.Min(l, reveal.MostMaskedBefore(t));
+            var rows = n < l && MaskedPositionsOnly ? masked.topk((int)n, dim: 1, largest: true, sorted: false).indexes : null;   // [B, N]
             MixtureParams p;
             using (torch.no_grad())
-                p = ClassifierFreeGuidance.Run((c, n) => network(
-                        ClassifierFreeGuidance.Repeat(prefix, n), ClassifierFreeGuidance.Repeat(masked, n),
-                        ClassifierFreeGuidance.RepeatOptional(valid, n), c),
+                p = ClassifierFreeGuidance.Run((c, copies) => network(
+                        ClassifierFreeGuidance.Repeat(prefix, copies), ClassifierFreeGuidance.Repeat(masked, copies),
+                        ClassifierFreeGuidance.RepeatOptional(valid, copies), c, ClassifierFreeGuidance.RepeatOptional(rows, copies)),
                     cond, w, ref passes);
             var draw = ComponentDraw.Draw(p, settings.TopP, settings.DrawScale, generator);
-            var (cand, tokLogp) = requantizer.RequantizeScored(idx, visible, draw.Vector, draw.Variance);
+            if (rows is null) n = l;
+            var subIdx = rows is null ? idx : idx.gather(1, rows.unsqueeze(-1).expand(b, n, depth));
+            var subVisible = rows is null ? visible : visible.gather(1, rows);
+            var (subCand, tokLogp) = requantizer.RequantizeScored(subIdx, subVisible, draw.Vector, draw.Variance);
 
-            // Confidence of every candidate token.
-            var score = settings.Confidence == "component"
-                ? draw.LogProb.unsqueeze(-1).expand(b, l, depth).clone()
+            // Confidence of every candidate token (positions not worked on are fully visible: +∞ in the reveal).
+            var subScore = settings.Confidence == "component"
+                ? draw.LogProb.unsqueeze(-1).expand(b, n, depth).clone()
                 : draw.LogProb.unsqueeze(-1) + tokLogp.cumsum(-1);
+            Tensor cand, score;
+            if (rows is null) (cand, score) = (subCand, subScore);
+            else
+            {
+                var at = rows.unsqueeze(-1).expand(b, n, depth);
+                cand = idx.scatter(1, at, subCand);
+                score = torch.full(b, l, depth, double.PositiveInfinity, dtype: subScore.dtype, device: subScore.device).scatter(1, at, subScore);
+            }
             var newVisible = reveal.Reveal(t, score, visible, settings.TemperatureAt(t), generator);
             idx.copy_(cand);
             visible.copy_(newVisible);
