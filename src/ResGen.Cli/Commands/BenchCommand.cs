@@ -24,6 +24,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(Depth());
         cmd.Subcommands.Add(Step());
         cmd.Subcommands.Add(Optimizer());
+        cmd.Subcommands.Add(PerfCommand.Create());
         return cmd;
     }
 

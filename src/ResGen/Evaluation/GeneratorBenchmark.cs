@@ -181,7 +181,8 @@ public sealed class GeneratorBenchmark(FashionClassifier classifier, FeatureStat
     static string FormatRow(BenchmarkRow r) => string.Create(CultureInfo.InvariantCulture,
         $"{r.Model}: steps {(r.Steps?.ToString(CultureInfo.InvariantCulture) ?? "-")} | calls {r.NetworkCalls} | passes {r.NetworkPasses} | accuracy {r.ClassAccuracy * 100:0.0}% | FD {r.Fd:0.###} (floor {r.FdRealFloor:0.###}, reconstructions {r.FdReconstruction:0.###}) | {r.MsPerSampleBatch1:0.0} ms/sample at batch 1, {r.MsPerSampleBatchN:0.0} at batch {r.BatchN}");
 
-    static string Machine()
+    /// <summary>The CPU, its logical CPUs, torch threads and the OS, in one line.</summary>
+    public static string Machine()
     {
         string cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"

@@ -24,6 +24,9 @@ public static class MemoryProbe
     /// <summary>Current resident memory in bytes.</summary>
     public static long Resident() => Read("VmRSS:");
 
+    /// <summary>Peak resident memory of the process so far (VmHWM) in bytes.</summary>
+    public static long Peak() => Read("VmHWM:");
+
     /// <summary>
     /// Runs <paramref name="work"/> and returns how far its peak resident memory rose above the
     /// resident memory just before it (after freed heap memory was returned to the kernel), in bytes.
