@@ -15,12 +15,19 @@ public sealed class ConfidenceReveal
     readonly int[][] schedules;
     readonly int positions, depth;
 
-    /// <summary>Plans T steps for the tokens not yet visible (<paramref name="visible"/> [B, L]: known depths per position).</summary>
-    public ConfidenceReveal(Tensor visible, int depth, int steps, string schedule)
+    /// <summary>
+    /// Plans T steps for the tokens not yet visible (<paramref name="visible"/> [B, L]: known depths per
+    /// position). With nothing known in advance (<paramref name="nothingKnown"/>) every example has L·D
+    /// tokens to generate and the plan is made without reading <paramref name="visible"/> back from the
+    /// device; else its counts are read once, before the first step.
+    /// </summary>
+    public ConfidenceReveal(Tensor visible, int depth, int steps, string schedule, bool nothingKnown = false)
     {
         positions = (int)visible.shape[1];
         this.depth = depth;
-        unknown = (depth - visible).sum(1).cpu().data<long>().ToArray();
+        unknown = nothingKnown
+            ? Enumerable.Repeat((long)positions * depth, (int)visible.shape[0]).ToArray()
+            : (depth - visible).sum(1).cpu().data<long>().ToArray();   // host: once, before the first step
         var todo = unknown.Where(u => u > 0).ToArray();
         if (todo.Length > 0 && steps > todo.Min())
             throw new UserErrorException($"steps ({steps}) cannot exceed the number of tokens to generate ({todo.Min()}).");
@@ -32,6 +39,9 @@ public sealed class ConfidenceReveal
 
     /// <summary>Most tokens any example still has masked before step t (1-based): n_{t−1}, or all unknown ones at t = 1.</summary>
     public long MostMaskedBefore(int t) => t == 1 ? unknown.Max() : schedules.Max(s => (long)s[t - 2]);
+
+    /// <summary>Tokens still masked before step t (1-based), summed over the batch (known on the host: no device read).</summary>
+    public long TotalMaskedBefore(int t) => t == 1 ? unknown.Sum() : schedules.Sum(s => (long)s[t - 2]);
 
     /// <summary>Share of the tokens to generate that were revealed before step t (1-based).</summary>
     public double RevealedBefore(int t)

@@ -17,7 +17,7 @@ public sealed record KnownTokens(Tensor Indices, Tensor Depths)
             throw new ArgumentException($"known indices must be [{batch}, {positions}, {depth}], got [{string.Join(", ", Indices.shape)}]");
         if (Depths.dim() != 2 || Depths.shape[0] != batch || Depths.shape[1] != positions)
             throw new ArgumentException($"known depths must be [{batch}, {positions}], got [{string.Join(", ", Depths.shape)}]");
-        if ((Depths < 0).any().item<bool>() || (Depths > depth).any().item<bool>())
+        if ((Depths < 0).any().item<bool>() || (Depths > depth).any().item<bool>())   // host: the request is checked once, before sampling
             throw new ArgumentException($"known depths must lie in 0..{depth}");
     }
 }

@@ -70,7 +70,7 @@ public sealed record TokenBatch(Tensor Indices, Tensor? Lengths = null, Tensor? 
     {
         if (lengths.dim() != 1 || lengths.shape[0] != batch)
             throw new ArgumentException($"lengths must be [{batch}], got [{string.Join(", ", lengths.shape)}]");
-        if ((lengths < 1).any().item<bool>() || (lengths > positions).any().item<bool>())
+        if ((lengths < 1).any().item<bool>() || (lengths > positions).any().item<bool>())   // host: checks a request or a tokenizer call once, never inside a loop
             throw new UserErrorException($"every length must lie in 1..{positions}.");
     }
 

@@ -170,7 +170,7 @@ public sealed class Ema : IDisposable
             FlatParameters.SlotView(_shadow, slot).copy_(state["weights." + slot.Name]);
         }
 
-        UpdateCount = state["updates"].to_type(ScalarType.Int64).item<long>();
+        UpdateCount = state["updates"].to_type(ScalarType.Int64).item<long>();   // host: checkpoint load
     }
 
     /// <summary>Releases the average.</summary>

@@ -97,8 +97,8 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
                 // in-place ops hand back fresh tensor handles: let a scope dispose them
                 using var logScope = torch.NewDisposeScope();
                 var metrics = new List<Metric>();
-                foreach (var (name, sum) in sums) metrics.Add(new Metric(name, sum.item<float>() / sinceLog));
-                metrics.Add(new Metric("grad_norm", gradSum!.item<float>() / sinceLog));
+                foreach (var (name, sum) in sums) metrics.Add(new Metric(name, sum.item<float>() / sinceLog));   // host: logging interval
+                metrics.Add(new Metric("grad_norm", gradSum!.item<float>() / sinceLog));   // host: logging interval
                 metrics.Add(Metric.Scientific("lr", lr));
                 if (ExtraMetrics is not null) metrics.AddRange(ExtraMetrics());
                 line = log.Write(step, metrics);

@@ -30,7 +30,7 @@ public sealed class MaskGitSampler(TokenNetwork network, int positions, int dept
         if (valid is not null) visible = torch.where(valid, visible, torch.full_like(visible, depth));   // padding counts as known
 
         var steps = new List<SampleStep>();
-        var reveal = new ConfidenceReveal(visible, depth, settings.Steps, settings.Schedule);
+        var reveal = new ConfidenceReveal(visible, depth, settings.Steps, settings.Schedule, nothingKnown: request.Known is null && valid is null);
         if (reveal.Nothing) return new SampleResult(idx.MoveToOuterDisposeScope(), 0, 0, steps);
         var depthIndex = torch.arange(depth, device: device);
         int passes = 0;
@@ -46,8 +46,10 @@ public sealed class MaskGitSampler(TokenNetwork network, int positions, int dept
                         ClassifierFreeGuidance.Repeat(prefix, n), ClassifierFreeGuidance.Repeat(masked, n),
                         ClassifierFreeGuidance.RepeatOptional(valid, n), c),
                     cond, w, ref passes);
-            // draw only where a depth is still masked (visible tokens keep their code and add 0 to the confidence)
-            var cells = (depthIndex >= visible.unsqueeze(-1)).reshape(-1).nonzero().squeeze(1);
+            // draw only where a depth is still masked (visible tokens keep their code and add 0 to the confidence);
+            // their number is known from the schedule, so a stable sort finds them in index order with no host read
+            var isMasked = (depthIndex >= visible.unsqueeze(-1)).reshape(-1).to(ScalarType.Int32);
+            var cells = torch.sort(isMasked, dim: 0, descending: true, stable: true).indices.narrow(0, 0, reveal.TotalMaskedBefore(t));
             var (drawn, logp) = TokenDraw.Sample(logits.Logits.reshape(-1, logits.Logits.shape[^1]).index_select(0, cells),
                 settings.TokenTemperature, settings.TopK, settings.TopP, generator);
             var cand = idx.reshape(-1).index_copy(0, cells, drawn).reshape(b, l, depth);

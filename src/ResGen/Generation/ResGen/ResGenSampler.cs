@@ -43,7 +43,7 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
         if (valid is not null) visible = torch.where(valid, visible, torch.full_like(visible, depth));   // padding counts as known
 
         var steps = new List<SampleStep>();
-        var reveal = new ConfidenceReveal(visible, depth, settings.Steps, settings.Schedule);
+        var reveal = new ConfidenceReveal(visible, depth, settings.Steps, settings.Schedule, nothingKnown: request.Known is null && valid is null);
         if (reveal.Nothing) return Finish(idx, 0, 0, steps);
         using var requantizer = new Requantizer(quantizer);
         int passes = 0;

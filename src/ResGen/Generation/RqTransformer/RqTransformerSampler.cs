@@ -23,7 +23,8 @@ public sealed class RqTransformerSampler(IRqNetwork network, ResidualVectorQuant
         long b = cond.Batch;
         var device = cond.Device;
         var (idx, knownDepths, valid) = request.Start(l, depth);
-        var knownDepth = knownDepths.cpu().data<long>().ToArray();
+        // known depths steer which depth calls are made: read once before the loop, and only when some are given
+        var knownDepth = request.Known is null ? new long[b * l] : knownDepths.cpu().data<long>().ToArray();   // host: before the loop
         bool guided = settings.Guidance > 0;
         var (encoded1, encoded2) = ClassifierFreeGuidance.EncodeOnce(c => network.Encode(c), cond, guided);
         var lengths1 = request.Lengths?.to(device).to(ScalarType.Int64);
