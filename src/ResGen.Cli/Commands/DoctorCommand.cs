@@ -9,10 +9,10 @@ public static class DoctorCommand
     public static Command Create()
     {
         var data = CommonOptions.Data();
-        var cmd = new Command("doctor", "Print versions (TorchSharp, libtorch), devices, threads, the state of the native-library fix, data and fonts.") { data };
+        var cmd = new Command("doctor", "Print versions (TorchSharp, libtorch), the native backend it was built with, CUDA devices and cuDNN, threads, the state of the native-library fix, data and fonts.") { data };
         cmd.SetAction(pr =>
         {
-            var lines = EnvironmentReport.Collect(pr.GetValue(data));
+            var lines = EnvironmentReport.Collect(pr.GetValue(data), typeof(DoctorCommand).Assembly);
             int width = lines.Max(l => l.Name.Length);
             foreach (var (name, value) in lines) Console.WriteLine($"{name.PadRight(width)}  {value}");
             var problems = lines.Where(l => l.Value == "FAILED TO LOAD" || l.Value.StartsWith(EnvironmentReport.ProblemMark, StringComparison.Ordinal)).ToList();
