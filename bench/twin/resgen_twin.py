@@ -163,10 +163,10 @@ class Rvq:
             redo = s <= j
             book = self.books[j]
             dist = torch.addmm(self.norms[j].unsqueeze(0), r, book.t(), beta=1, alpha=-2)
-            near = dist.argmin(1)
+            nearest, near = dist.min(1)
             cols.append(torch.where(redo, near, idx[:, j]))
-            logit = -dist * inv
-            lp = logit.gather(1, near.unsqueeze(1)).squeeze(1) - torch.logsumexp(logit, 1)
+            # log-probability of the nearest code under softmax(-dist / 2 sigma^2), in place on the distances
+            lp = dist.sub_(nearest.unsqueeze(1)).mul_(inv).neg_().clamp_min_(-80).exp_().sum(1).log_().neg_()
             logps.append(lp * redo.to(lp.dtype))
             r = r - book.index_select(0, near) * redo.unsqueeze(1).to(r.dtype)
         return torch.stack(cols, 1).reshape(*lead, self.depth), torch.stack(logps, 1).reshape(*lead, self.depth)

@@ -49,7 +49,16 @@ public sealed class TransformerStack : nn.Module
         var mask = Attention.Mask(n, keys, Causal, keyValid, x.device);
         var contextMask = contextBias?.to(x.dtype) ?? contextValid?.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
         var ctx = mask is null && cache is null && context is null ? AttentionContext.None : new AttentionContext(mask, cache, context, contextMask);
-        for (int i = 0; i < blocks.Count; i++) x = blocks[i].forward(x, cond, i, ctx);
+        // each block's intermediates are freed when it ends (a dispose scope per block; autograd keeps what it
+        // saved for backward): without it a forward holds every block's activations until the caller's scope
+        // ends, and each sampling step pages in fresh memory for all of them
+        var input = x;
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            var before = x;
+            using (var scope = torch.NewDisposeScope()) x = blocks[i].forward(x, cond, i, ctx).MoveToOuterDisposeScope();
+            if (!ReferenceEquals(before, input)) before.Dispose();
+        }
         cache?.Advance(n);
         var m = ada_out.forward(cond).unsqueeze(1).chunk(2, -1);
         return TransformerBlock.Modulate(norm_out.forward(x), m[0], m[1]);
