@@ -32,6 +32,21 @@ public static class CommonOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public static Option<string> Precision() => new("--precision")
+    {
+        Description = "Training arithmetic: fp32, or bf16 (the network in bfloat16 with float32 master weights, moments, norms, losses and quantizer maths; for GPUs with bf16 units, slower on most CPUs).",
+        DefaultValueFactory = _ => "fp32",
+        HelpName = "fp32|bf16",
+    };
+
+    /// <summary>The dtype of a --precision value, or one sentence naming the choices.</summary>
+    public static torch.ScalarType ParsePrecision(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "fp32" or "float32" => torch.ScalarType.Float32,
+        "bf16" or "bfloat16" => torch.ScalarType.BFloat16,
+        _ => throw new UserErrorException($"--precision must be fp32 or bf16, got '{value}'."),
+    };
+
     public static Option<int?> Threads() => new("--threads")
     {
         Description = "CPU threads for TorchSharp (default: all cores).",

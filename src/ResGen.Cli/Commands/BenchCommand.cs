@@ -191,10 +191,12 @@ public static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed steps after one warm-up step (the median is reported).", DefaultValueFactory = _ => 3, HelpName = "N" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
+        var precision = CommonOptions.Precision();
         var cmd = new Command("step", "Time of one training step (loss, backward, clipping, AdamW) of an untrained generator at a config, on random tokens of the given layout: what a recipe such as configs/imagenet256-*.json costs per step on this device.")
-            { kind, config, set, grid, depth, codebook, codeDim, batch, steps, device, threads };
+            { kind, config, set, grid, depth, codebook, codeDim, batch, steps, device, threads, precision };
         cmd.SetAction(pr =>
         {
+            var dtype = CommonOptions.ParsePrecision(pr.GetValue(precision)!);
             var k = GeneratorKinds.Find(pr.GetValue(kind)!);
             var cfg = k.LoadConfig(pr.GetValue(config), pr.GetValue(set) ?? []);
             var layout = new Tokens.TokenLayout
@@ -208,9 +210,9 @@ public static class BenchCommand
             layout.Validate();
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             int n = pr.GetValue(steps);
-            var cost = ConsoleProgress.Run("training steps", n + 1, (p, _) => StepBenchmark.Run(k, cfg, layout, pr.GetValue(batch), n, dev, p));
+            var cost = ConsoleProgress.Run("training steps", n + 1, (p, _) => StepBenchmark.Run(k, cfg, layout, pr.GetValue(batch), n, dev, p, dtype));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{cost.Kind}: {cost.Parameters:N0} parameters; {layout.GridHeight}×{layout.GridWidth}×{layout.Depth} tokens, K = {layout.CodebookSize}, d_z = {layout.CodeDim}; batch {cost.Batch}; device {dev}, {torch.get_num_threads()} threads"));
+                $"{cost.Kind} ({(dtype == ScalarType.Float32 ? "fp32" : "bf16 compute, fp32 master weights")}): {cost.Parameters:N0} parameters; {layout.GridHeight}×{layout.GridWidth}×{layout.Depth} tokens, K = {layout.CodebookSize}, d_z = {layout.CodeDim}; batch {cost.Batch}; device {dev}, {torch.get_num_threads()} threads"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{cost.MsPerStep:0} ms per step (median of {n}: {string.Join(", ", cost.StepMs.Select(t => t.ToString("0", CultureInfo.InvariantCulture)))} ms); {cost.MsPerStep / cost.Batch:0.0} ms per token grid"));
             return 0;

@@ -28,10 +28,12 @@ public static class TrainCommand
             Description = $"Generator kind: {string.Join(", ", GeneratorKinds.All.Select(k => k.Name))} (default: resgen, or the kind of the run being resumed).",
             HelpName = "KIND",
         };
+        var precision = CommonOptions.Precision();
         var cmd = new Command("train", "Train a generator on a token cache: ResGen (depth-wise masked prediction of summed RVQ embeddings with a mixture-of-Gaussians head) or a counterpart (--model).")
-            { model, tokens, valTokens, tokenizer, config, set, output, resume, device, threads };
+            { model, tokens, valTokens, tokenizer, config, set, output, resume, device, threads, precision };
         cmd.SetAction(pr =>
         {
+            var dtype = CommonOptions.ParsePrecision(pr.GetValue(precision)!);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             bool isResume = pr.GetValue(resume);
             string? outOption = pr.GetValue(output);
@@ -65,8 +67,11 @@ public static class TrainCommand
                 }
             }
             generator.Module.to(dev);
+            // bf16: the network computes in bfloat16; the optimizer keeps float32 master weights and moments,
+            // norms, losses and the quantizer stay in float32
+            if (dtype != torch.ScalarType.Float32) generator.Module.to(dtype);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{kind.Name}: {Nn.ModuleSize.Parameters(generator.Module):N0} parameters; {train.Describe()}{scale}; device {dev}"));
+                $"{kind.Name}: {Nn.ModuleSize.Parameters(generator.Module):N0} parameters; {train.Describe()}{scale}; device {dev}{(dtype == torch.ScalarType.Float32 ? "" : ", bf16 compute with fp32 master weights")}"));
             var eval = ConsoleProgress.RunTraining(kind.Name, cfg.Train.Steps, (progress, log) =>
                 kind.Train(cfg, generator, train, val, outDir, isResume, dev, log, progress, GracefulStop.Token));
             Reports.FinishTraining(outDir, eval, $"{kind.Name} training", ["loss", "nll", "val_nll"], "loss (model units)");

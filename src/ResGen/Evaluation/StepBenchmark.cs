@@ -18,7 +18,8 @@ public sealed record StepCost(string Kind, long Parameters, int Batch, TokenLayo
 /// </summary>
 public static class StepBenchmark
 {
-    public static StepCost Run(GeneratorKind kind, IGeneratorConfig config, TokenLayout tokens, int batch, int steps, Device device, IProgress<double>? progress = null)
+    public static StepCost Run(GeneratorKind kind, IGeneratorConfig config, TokenLayout tokens, int batch, int steps, Device device, IProgress<double>? progress = null,
+        ScalarType precision = ScalarType.Float32)
     {
         if (batch < 1) throw new UserErrorException($"the batch must hold at least 1 sequence, got {batch}.");
         if (steps < 1) throw new UserErrorException($"at least 1 timed step is needed, got {steps}.");
@@ -28,6 +29,7 @@ public static class StepBenchmark
         var model = kind.Build(config.WithTokens(tokens, config.TokenizerHash), rvq);
         model.Module.to(device);
         rvq.to(device);
+        if (precision != ScalarType.Float32) model.Module.to(precision);   // bf16 compute, fp32 master weights in the optimizer
         model.Module.train();
         long parameters = Nn.ModuleSize.Parameters(model.Module);
         using var opt = new FlatAdamW(model.Module, new FlatAdamWOptions { LearningRate = 1e-4, WeightDecay = 0.01 });

@@ -31,7 +31,7 @@ public sealed class MaskedInput : nn.Module
     }
 
     public Tensor forward(Tensor visibleSum, Tensor maskedCount)
-        => in_proj.forward(visibleSum) + count_emb.forward(maskedCount)
+        => in_proj.forward(visibleSum.to(in_proj.weight!.dtype)) + count_emb.forward(maskedCount)
            + pos.forward(position_index.narrow(0, 0, visibleSum.shape[1])).unsqueeze(0);
 }
 
@@ -71,7 +71,7 @@ public sealed class ShiftedInput : nn.Module
     {
         long n = previousSums.shape[1];
         var positions = torch.arange(first, first + n, device: previousSums.device);
-        var x = in_proj.forward(previousSums);
+        var x = in_proj.forward(previousSums.to(in_proj.weight!.dtype));
         return torch.where((positions == 0).reshape(1, n, 1), start.reshape(1, 1, -1), x) + pos.forward(positions).unsqueeze(0);
     }
 }

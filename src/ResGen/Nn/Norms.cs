@@ -24,6 +24,17 @@ public static class Norms
         return norm;
     }
 
+    /// <summary>
+    /// A layer norm computed in float32 whatever the input's precision (mixed-precision training keeps
+    /// normalisation statistics in fp32); the result has the input's dtype.
+    /// </summary>
+    public static torch.Tensor Apply(LayerNorm norm, torch.Tensor x)
+    {
+        if (x.dtype is torch.ScalarType.Float32 or torch.ScalarType.Float64) return norm.forward(x);
+        return torch.nn.functional.layer_norm(x.to(torch.ScalarType.Float32), [x.shape[^1]],
+            norm.weight?.to(torch.ScalarType.Float32), norm.bias?.to(torch.ScalarType.Float32)).to(x.dtype);
+    }
+
     /// <summary>Groups for GroupNorm: 8 where the channels allow it, else the largest divisor below.</summary>
     public static int Groups(int channels)
     {

@@ -35,8 +35,8 @@ public sealed class ProgressEmbedding : nn.Module
     /// <summary>Fractions [B, n] → [B, n, W].</summary>
     public Tensor forward(Tensor fractions)
     {
-        var angles = fractions.to(ScalarType.Float32).unsqueeze(-1) * frequencies;
-        return proj.forward(torch.cat([angles.sin(), angles.cos()], -1));
+        var angles = fractions.to(ScalarType.Float32).unsqueeze(-1) * frequencies.to(ScalarType.Float32);
+        return proj.forward(torch.cat([angles.sin(), angles.cos()], -1).to(proj.weight!.dtype));
     }
 
     /// <summary>

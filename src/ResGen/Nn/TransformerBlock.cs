@@ -63,10 +63,10 @@ public sealed class TransformerBlock : nn.Module
     public Tensor forward(Tensor x, Tensor cond, int layer, AttentionContext context)
     {
         var m = ada.forward(cond).unsqueeze(1).chunk(6, -1);   // each [B, 1, W]
-        var h = Modulate(norm1.forward(x), m[0], m[1]);
+        var h = Modulate(Norms.Apply(norm1, x), m[0], m[1]);
         x = x + m[2] * drop.forward(SelfAttention(h, layer, context));
-        if (q_x is not null && context.Context is not null) x = x + drop.forward(CrossAttention(norm_x!.forward(x), context));
-        h = Modulate(norm2.forward(x), m[3], m[4]);
+        if (q_x is not null && context.Context is not null) x = x + drop.forward(CrossAttention(Norms.Apply(norm_x!, x), context));
+        h = Modulate(Norms.Apply(norm2, x), m[3], m[4]);
         x = x + m[5] * drop.forward(fc2.forward(functional.gelu(fc1.forward(h))));
         return x;
     }

@@ -61,6 +61,6 @@ public sealed class TransformerStack : nn.Module
         }
         cache?.Advance(n);
         var m = ada_out.forward(cond).unsqueeze(1).chunk(2, -1);
-        return TransformerBlock.Modulate(norm_out.forward(x), m[0], m[1]);
+        return TransformerBlock.Modulate(Norms.Apply(norm_out, x), m[0], m[1]);
     }
 }

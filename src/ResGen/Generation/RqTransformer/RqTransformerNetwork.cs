@@ -100,7 +100,7 @@ public sealed class RqTransformerNetwork : nn.Module, IGeneratorNetwork, IRqNetw
     {
         long n = cumulativeSums.shape[1];
         var slots = torch.arange(firstSlot, firstSlot + n, device: cumulativeSums.device);
-        var x = depth_proj.forward(cumulativeSums / latent_scale);
+        var x = depth_proj.forward((cumulativeSums / latent_scale).to(depth_proj.weight!.dtype));
         x = torch.where((slots == 0).reshape(1, n, 1), context.unsqueeze(1), x) + depth_emb.forward(slots).unsqueeze(0);
         return new TokenLogits(head.forward(depth.forward(x, condition, cache: cache)));
     }
