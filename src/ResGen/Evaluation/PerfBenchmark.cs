@@ -143,10 +143,19 @@ public static class PerfBenchmark
         var (cand, logp) = rq.RequantizeScored(idx, start, target, variance);
         var tensors = new Dictionary<string, Tensor>
         {
-            ["visible_sum"] = x, ["masked"] = k, ["labels"] = labels, ["rows"] = rows,
-            ["logits"] = p.Logits, ["means"] = p.Means, ["log_scales"] = p.LogScales,
-            ["rq_indices"] = idx, ["rq_start"] = start, ["rq_target"] = target, ["rq_variance"] = variance,
-            ["rq_out_indices"] = cand, ["rq_out_logp"] = logp,
+            ["visible_sum"] = x,
+            ["masked"] = k,
+            ["labels"] = labels,
+            ["rows"] = rows,
+            ["logits"] = p.Logits,
+            ["means"] = p.Means,
+            ["log_scales"] = p.LogScales,
+            ["rq_indices"] = idx,
+            ["rq_start"] = start,
+            ["rq_target"] = target,
+            ["rq_variance"] = variance,
+            ["rq_out_indices"] = cand,
+            ["rq_out_logp"] = logp,
         }.ToDictionary(e => e.Key, e => e.Value.cpu().contiguous());
         SafetensorsFile.WriteAtomic(path, tensors);
     }
