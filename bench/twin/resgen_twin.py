@@ -338,6 +338,7 @@ def main():
         out["requant_logp_max_abs_diff"] = (logp - d["rq_out_logp"]).abs().max().item()
     elif args.task == "cold":
         out["first_sample_ms"] = ms(lambda: sample(net, rvq, labels(args.batch), args.steps, args.guidance, generator=gen))
+        out["second_sample_ms"] = ms(lambda: sample(net, rvq, labels(args.batch), args.steps, args.guidance, generator=gen))
     else:
         res = {}
         for bs in [int(x) for x in args.batches.split(",") if x]:

@@ -33,7 +33,7 @@ public static class PerfCommand
         var trainBatch = new Option<int>("--train-batch") { Description = "Token grids per training step (and per timed forward).", DefaultValueFactory = _ => 128, HelpName = "N" };
         var trainSteps = new Option<int>("--train-steps") { Description = "Timed training steps per round after one warm-up.", DefaultValueFactory = _ => 5, HelpName = "N" };
         var peak = new Option<double>("--peak-tflops") { Description = "The device's peak TFLOP/s, for the training step's model-FLOPs utilisation (H100/H200 SXM bf16 dense: about 989; 0 = not reported).", DefaultValueFactory = _ => 0, HelpName = "X" };
-        var child = new Option<bool>("--cold-child") { Description = "Internal: load, sample once, print the times as JSON (the fresh process `bench perf` starts).", Hidden = true };
+        var child = new Option<bool>("--cold-child") { Description = "Internal: load, sample twice, print the times and the first run's JIT time as JSON (the fresh process `bench perf` starts).", Hidden = true };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var outDir = new Option<string>("--out-dir") { Description = "Where perf.json and perf.md go.", DefaultValueFactory = _ => "runs/bench", HelpName = "DIR" };
@@ -66,8 +66,18 @@ public static class PerfCommand
             if (pr.GetValue(child))
             {
                 using var g = new torch.Generator(0, dev);
+                // how much of the first run is the JIT compiling methods (this thread's count and time)
+                var jit0 = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
+                long methods0 = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true);
                 double first = PerfBenchmark.SampleOnce(resgen, cold == 0 ? 64 : cold, settings, g, dev);
-                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double> { ["load_ms"] = loadMs, ["first_sample_ms"] = first }));
+                var jit = System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - jit0;
+                long methods = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true) - methods0;
+                double second = PerfBenchmark.SampleOnce(resgen, cold == 0 ? 64 : cold, settings, g, dev);
+                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
+                {
+                    ["load_ms"] = loadMs, ["first_sample_ms"] = first, ["second_sample_ms"] = second,
+                    ["first_jit_ms"] = jit.TotalMilliseconds, ["first_jit_methods"] = methods,
+                }));
                 return 0;
             }
 
@@ -121,8 +131,9 @@ public static class PerfCommand
             // 2. a fresh process's first sampling run, what a CLI user gets
             if (cold > 0)
             {
-                Console.WriteLine($"fresh processes (load + first sampling run of {cold}), alternating:");
+                Console.WriteLine($"fresh processes (load, then two sampling runs of {cold}), alternating:");
                 var oursWall = new List<double>(); var oursFirst = new List<double>(); var theirsWall = new List<double>(); var theirsFirst = new List<double>();
+                var oursExtra = new List<double>(); var oursJit = new List<double>(); var theirsExtra = new List<double>();
                 string self = typeof(PerfCommand).Assembly.Location;
                 for (int r = 0; r < nRounds; r++)
                 {
@@ -130,15 +141,25 @@ public static class PerfCommand
                     string o = ExternalTool.Run(Environment.ProcessPath!, [self, "bench", "perf", "--cold-child", "--model", modelPath, "--tokenizer", tokPath, "--cold-batch", cold.ToString(CultureInfo.InvariantCulture),
                         "--steps", settings.Steps.ToString(CultureInfo.InvariantCulture), "--cfg", settings.Guidance.ToString(CultureInfo.InvariantCulture), "--threads", nThreads.ToString(CultureInfo.InvariantCulture), "--device", pr.GetValue(device)!], null, TimeSpan.FromMinutes(30));
                     oursWall.Add(t0.Elapsed.TotalMilliseconds);
-                    oursFirst.Add(JsonDocument.Parse(o.Trim().Split('\n')[^1]).RootElement.GetProperty("first_sample_ms").GetDouble());
+                    var oc = JsonDocument.Parse(o.Trim().Split('\n')[^1]).RootElement;
+                    oursFirst.Add(oc.GetProperty("first_sample_ms").GetDouble());
+                    oursExtra.Add(oc.GetProperty("first_sample_ms").GetDouble() - oc.GetProperty("second_sample_ms").GetDouble());
+                    oursJit.Add(oc.GetProperty("first_jit_ms").GetDouble());
                     if (twinPath is null) continue;
                     t0.Restart();
                     var t = Twin("cold", "--batch", cold.ToString(CultureInfo.InvariantCulture), "--steps", settings.Steps.ToString(CultureInfo.InvariantCulture), "--guidance", settings.Guidance.ToString(CultureInfo.InvariantCulture));
                     theirsWall.Add(t0.Elapsed.TotalMilliseconds);
                     theirsFirst.Add(t.GetProperty("first_sample_ms").GetDouble());
+                    theirsExtra.Add(t.GetProperty("first_sample_ms").GetDouble() - t.GetProperty("second_sample_ms").GetDouble());
                 }
+                // the wall time of a fresh process includes a second, warm run on both sides; the first run's
+                // extra over it is what a fresh process costs beyond the work
+                string twinExtra = twinPath is null ? "" : FormattableString.Invariant($", PyTorch {PerfBenchmark.Median(theirsExtra):0} ms");
+                Console.WriteLine(FormattableString.Invariant(
+                    $"  first run's extra over the second: ResGen.NET {PerfBenchmark.Median(oursExtra):0} ms (JIT compiling {PerfBenchmark.Median(oursJit):0} ms of it){twinExtra}"));
+                report["first_run_extra_ms"] = new { ours = PerfBenchmark.Median(oursExtra), ours_jit = PerfBenchmark.Median(oursJit), twin = twinPath is null ? (double?)null : PerfBenchmark.Median(theirsExtra) };
                 Row($"first sampling run, {cold} images", oursFirst, twinPath is null ? null : theirsFirst);
-                Row($"whole fresh process, {cold} images", oursWall, twinPath is null ? null : theirsWall);
+                Row($"whole fresh process, {cold} images twice", oursWall, twinPath is null ? null : theirsWall);
             }
 
             // 3. warm measures, alternating rounds
