@@ -75,8 +75,11 @@ public static class PerfCommand
                 double second = PerfBenchmark.SampleOnce(resgen, cold == 0 ? 64 : cold, settings, g, dev);
                 Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
                 {
-                    ["load_ms"] = loadMs, ["first_sample_ms"] = first, ["second_sample_ms"] = second,
-                    ["first_jit_ms"] = jit.TotalMilliseconds, ["first_jit_methods"] = methods,
+                    ["load_ms"] = loadMs,
+                    ["first_sample_ms"] = first,
+                    ["second_sample_ms"] = second,
+                    ["first_jit_ms"] = jit.TotalMilliseconds,
+                    ["first_jit_methods"] = methods,
                 }));
                 return 0;
             }
