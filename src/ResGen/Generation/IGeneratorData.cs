@@ -31,9 +31,31 @@ public interface IGeneratorData
     Tensor ScaleSample(int positions, Device device);
 }
 
-/// <summary>Class-labelled token grids of a <see cref="TokenCache"/> (images).</summary>
+/// <summary>
+/// Class-labelled token grids of a <see cref="TokenCache"/> (images). The whole cache lives on the
+/// training device once its first batch is asked for (int16 codes, or int32 when K exceeds 32,768), and
+/// a batch is one index_select there: no per-batch copy of token values from the host, no host work
+/// that grows with the batch.
+/// </summary>
 public sealed class TokenCacheData(TokenCache cache) : IGeneratorData
 {
+    Tensor? store, labels;
+
+    (Tensor Tokens, Tensor Labels) StoreOn(Device device)
+    {
+        if (store is not null && store.device == device) return (store, labels!);
+        store?.Dispose();
+        labels?.Dispose();
+        using var scope = torch.NewDisposeScope();
+        var shape = new long[] { cache.Count, cache.Length, cache.Depth };
+        var codes = cache.CodebookSize <= short.MaxValue + 1
+            ? torch.tensor(Array.ConvertAll(cache.Tokens, t => unchecked((short)t)), shape)
+            : torch.tensor(Array.ConvertAll(cache.Tokens, t => (int)t), shape);
+        store = codes.to(device).DetachFromDisposeScope();
+        labels = torch.tensor(cache.LabelValues, ScalarType.Int64).to(device).DetachFromDisposeScope();
+        return (store, labels);
+    }
+
     public TokenCache Cache => cache;
     public int Count => cache.Count;
     public string? TokenizerHash => cache.TokenizerHash;
@@ -45,7 +67,13 @@ public sealed class TokenCacheData(TokenCache cache) : IGeneratorData
     public void Check(IGeneratorConfig config) => GeneratorTraining.Check(config, cache);
 
     public (TokenBatch Tokens, Condition Condition) Batch(long[] indices, Random random, Device device)
-        => (new TokenBatch(cache.Indices(indices, device)), new ClassCondition(cache.Labels(indices, device)));
+    {
+        foreach (var i in indices)
+            if (i < 0 || i >= cache.Count) throw new ArgumentOutOfRangeException(nameof(indices), $"item {i} is outside 0..{cache.Count - 1}");
+        var (tokens, classes) = StoreOn(device);
+        var at = torch.tensor(indices, device: device);
+        return (new TokenBatch(tokens.index_select(0, at).to(ScalarType.Int64)), new ClassCondition(classes.index_select(0, at)));
+    }
 
     public Tensor ScaleSample(int positions, Device device)
         => cache.Indices([.. Enumerable.Range(0, Math.Clamp(positions / cache.Length, 1, cache.Count)).Select(i => (long)i)], device);
