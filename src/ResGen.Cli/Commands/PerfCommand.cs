@@ -26,7 +26,7 @@ public static class PerfCommand
         var python = new Option<string>("--python") { Description = "Python with torch that runs the twin (Debian: apt-get install python3-torch).", DefaultValueFactory = _ => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3", HelpName = "PROGRAM" };
         var rounds = new Option<int>("--rounds") { Description = "Alternating rounds (each: this program, then the twin); ratios are medians over rounds.", DefaultValueFactory = _ => 3, HelpName = "N" };
         var batches = new Option<string>("--batches") { Description = "Sampling batch sizes, comma-separated.", DefaultValueFactory = _ => "1,64,256" };
-        var coldBatch = new Option<int>("--cold-batch") { Description = "Batch of the first sampling run of a fresh process (0 = skip the fresh-process measure).", DefaultValueFactory = _ => 64, HelpName = "N" };
+        var coldBatch = new Option<string>("--cold-batch") { Description = "Batch sizes of the fresh-process measures, comma-separated (0 = skip them).", DefaultValueFactory = _ => "64,256", HelpName = "N[,N...]" };
         var steps = new Option<int>("--steps") { Description = "Sampling steps T.", DefaultValueFactory = _ => 16, HelpName = "T" };
         var cfg = new Option<float>("--cfg") { Description = "Guidance scale (two network passes per step when above 0).", DefaultValueFactory = _ => 0.75f, HelpName = "W" };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per measure and round after one warm-up (median).", DefaultValueFactory = _ => 3, HelpName = "N" };
@@ -47,9 +47,12 @@ public static class PerfCommand
             var settings = new PerfSettings(bs, pr.GetValue(steps), pr.GetValue(cfg), pr.GetValue(repeats), pr.GetValue(trainBatch), pr.GetValue(trainSteps));
             settings.Validate();
             if (pr.GetValue(cfg) < 0) throw new UserErrorException($"--cfg must be >= 0, got {pr.GetValue(cfg)}.");
-            int nRounds = pr.GetValue(rounds), cold = pr.GetValue(coldBatch);
+            int nRounds = pr.GetValue(rounds);
             if (nRounds < 1) throw new UserErrorException($"--rounds must be at least 1, got {nRounds}.");
-            if (cold < 0) throw new UserErrorException($"--cold-batch must be 0 or more, got {cold}.");
+            var colds = pr.GetValue(coldBatch)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 0 ? v
+                    : throw new UserErrorException($"--cold-batch takes batch sizes of 0 or more separated by commas, got '{pr.GetValue(coldBatch)}'.")).Where(v => v > 0).ToList();
+            int childBatch = colds.Count > 0 ? colds[0] : 64;
             if (pr.GetValue(peak) < 0) throw new UserErrorException($"--peak-tflops must be 0 or more, got {pr.GetValue(peak)}.");
             string modelPath = pr.GetValue(model)!, tokPath = pr.GetValue(tokenizer)!;
             foreach (var p in new[] { modelPath, tokPath })
@@ -69,10 +72,10 @@ public static class PerfCommand
                 // how much of the first run is the JIT compiling methods (this thread's count and time)
                 var jit0 = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
                 long methods0 = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true);
-                double first = PerfBenchmark.SampleOnce(resgen, cold == 0 ? 64 : cold, settings, g, dev);
+                double first = PerfBenchmark.SampleOnce(resgen, childBatch, settings, g, dev);
                 var jit = System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - jit0;
                 long methods = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true) - methods0;
-                double second = PerfBenchmark.SampleOnce(resgen, cold == 0 ? 64 : cold, settings, g, dev);
+                double second = PerfBenchmark.SampleOnce(resgen, childBatch, settings, g, dev);
                 Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
                 {
                     ["load_ms"] = loadMs,
@@ -132,8 +135,9 @@ public static class PerfCommand
             }
 
             // 2. a fresh process's first sampling run, what a CLI user gets
-            if (cold > 0)
+            foreach (int cb in colds)
             {
+                int cold = cb;
                 Console.WriteLine($"fresh processes (load, then two sampling runs of {cold}), alternating:");
                 var oursWall = new List<double>(); var oursFirst = new List<double>(); var theirsWall = new List<double>(); var theirsFirst = new List<double>();
                 var oursExtra = new List<double>(); var oursJit = new List<double>(); var theirsExtra = new List<double>();
@@ -160,7 +164,7 @@ public static class PerfCommand
                 string twinExtra = twinPath is null ? "" : FormattableString.Invariant($", PyTorch {PerfBenchmark.Median(theirsExtra):0} ms");
                 Console.WriteLine(FormattableString.Invariant(
                     $"  first run's extra over the second: ResGen.NET {PerfBenchmark.Median(oursExtra):0} ms (JIT compiling {PerfBenchmark.Median(oursJit):0} ms of it){twinExtra}"));
-                report["first_run_extra_ms"] = new { ours = PerfBenchmark.Median(oursExtra), ours_jit = PerfBenchmark.Median(oursJit), twin = twinPath is null ? (double?)null : PerfBenchmark.Median(theirsExtra) };
+                report[$"first_run_extra_ms_batch{cold}"] = new { ours = PerfBenchmark.Median(oursExtra), ours_jit = PerfBenchmark.Median(oursJit), twin = twinPath is null ? (double?)null : PerfBenchmark.Median(theirsExtra) };
                 Row($"first sampling run, {cold} images", oursFirst, twinPath is null ? null : theirsFirst);
                 Row($"whole fresh process, {cold} images twice", oursWall, twinPath is null ? null : theirsWall);
             }

@@ -57,6 +57,7 @@ public sealed class PerfTwinTests
     [InlineData("--twin", "/nonexistent/twin.py")]
     [InlineData("--model", "/nonexistent/model")]
     [InlineData("--peak-tflops", "-1")]
+    [InlineData("--cold-batch", "64,x")]
     public void BadInputIsOneSentenceAndExitCode2(string option, string value)
     {
         var (code, _, err) = Repo.Resgen("bench", "perf", option, value, "--out-dir", Path.GetTempPath());
