@@ -46,14 +46,13 @@ public static class PerfCommand
                     : throw new UserErrorException($"--batches takes batch sizes of at least 1 separated by commas, got '{pr.GetValue(batches)}'.")).ToList();
             var settings = new PerfSettings(bs, pr.GetValue(steps), pr.GetValue(cfg), pr.GetValue(repeats), pr.GetValue(trainBatch), pr.GetValue(trainSteps));
             settings.Validate();
-            if (pr.GetValue(cfg) < 0) throw new UserErrorException($"--cfg must be >= 0, got {pr.GetValue(cfg)}.");
             int nRounds = pr.GetValue(rounds);
             if (nRounds < 1) throw new UserErrorException($"--rounds must be at least 1, got {nRounds}.");
             var colds = pr.GetValue(coldBatch)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 0 ? v
                     : throw new UserErrorException($"--cold-batch takes batch sizes of 0 or more separated by commas, got '{pr.GetValue(coldBatch)}'.")).Where(v => v > 0).ToList();
             int childBatch = colds.Count > 0 ? colds[0] : 64;
-            if (pr.GetValue(peak) < 0) throw new UserErrorException($"--peak-tflops must be 0 or more, got {pr.GetValue(peak)}.");
+            if (!(pr.GetValue(peak) >= 0) || double.IsInfinity(pr.GetValue(peak))) throw new UserErrorException($"--peak-tflops must be finite and 0 or more, got {pr.GetValue(peak)}.");
             string modelPath = pr.GetValue(model)!, tokPath = pr.GetValue(tokenizer)!;
             foreach (var p in new[] { modelPath, tokPath })
                 if (!File.Exists(p + ".json") && !File.Exists(p)) throw new UserErrorException($"checkpoint '{p}' not found.");
@@ -128,7 +127,7 @@ public static class PerfCommand
             void Row(string measure, List<double> ours, List<double>? theirs, string unit = "ms")
             {
                 var ratios = theirs is null ? null : theirs.Zip(ours, (t, o) => t / o).ToList();
-                var row = new PerfRow(measure, PerfBenchmark.Median(ours), theirs is null ? null : PerfBenchmark.Median(theirs), ratios is null ? null : PerfBenchmark.Median(ratios),
+                var row = new PerfRow(measure, GeneratorEvaluation.Median(ours), theirs is null ? null : GeneratorEvaluation.Median(theirs), ratios is null ? null : GeneratorEvaluation.Median(ratios),
                     ratios is null ? null : ratios.Min(), ratios is null ? null : ratios.Max(), unit);
                 rows.Add(row);
                 Console.WriteLine(Format(row));
@@ -161,10 +160,10 @@ public static class PerfCommand
                 }
                 // the wall time of a fresh process includes a second, warm run on both sides; the first run's
                 // extra over it is what a fresh process costs beyond the work
-                string twinExtra = twinPath is null ? "" : FormattableString.Invariant($", PyTorch {PerfBenchmark.Median(theirsExtra):0} ms");
+                string twinExtra = twinPath is null ? "" : FormattableString.Invariant($", PyTorch {GeneratorEvaluation.Median(theirsExtra):0} ms");
                 Console.WriteLine(FormattableString.Invariant(
-                    $"  first run's extra over the second: ResGen.NET {PerfBenchmark.Median(oursExtra):0} ms (JIT compiling {PerfBenchmark.Median(oursJit):0} ms of it){twinExtra}"));
-                report[$"first_run_extra_ms_batch{cold}"] = new { ours = PerfBenchmark.Median(oursExtra), ours_jit = PerfBenchmark.Median(oursJit), twin = twinPath is null ? (double?)null : PerfBenchmark.Median(theirsExtra) };
+                    $"  first run's extra over the second: ResGen.NET {GeneratorEvaluation.Median(oursExtra):0} ms (JIT compiling {GeneratorEvaluation.Median(oursJit):0} ms of it){twinExtra}"));
+                report[$"first_run_extra_ms_batch{cold}"] = new { ours = GeneratorEvaluation.Median(oursExtra), ours_jit = GeneratorEvaluation.Median(oursJit), twin = twinPath is null ? (double?)null : GeneratorEvaluation.Median(theirsExtra) };
                 Row($"first sampling run, {cold} images", oursFirst, twinPath is null ? null : theirsFirst);
                 Row($"whole fresh process, {cold} images twice", oursWall, twinPath is null ? null : theirsWall);
             }
@@ -190,7 +189,7 @@ public static class PerfCommand
             Row("re-quantization, 64 grids, all depths", ours.Select(o => o.RequantMs).ToList(), T(t => t.GetProperty("requant_ms").GetDouble()));
             Row($"training step, batch {settings.TrainBatch}", ours.Select(o => o.TrainStepMs).ToList(), T(t => t.GetProperty("train_step_ms").GetDouble()));
 
-            double stepS = PerfBenchmark.Median(ours.Select(o => o.TrainStepMs)) / 1000;
+            double stepS = GeneratorEvaluation.Median(ours.Select(o => o.TrainStepMs)) / 1000;
             var layout = resgen.Layout;
             double grids = settings.TrainBatch / stepS, flops = PerfBenchmark.TrainingFlops(resgen, settings.TrainBatch) / stepS;
             var throughput = new Dictionary<string, double>
@@ -199,7 +198,7 @@ public static class PerfCommand
                 ["train_tokens_per_s"] = grids * layout.Positions * layout.Depth,
                 ["train_tflops"] = flops / 1e12,
             };
-            foreach (int b in bs) throughput[$"images_per_s_batch{b}"] = b / (PerfBenchmark.Median(ours.Select(o => o.SampleMs[b])) / 1000);
+            foreach (int b in bs) throughput[$"images_per_s_batch{b}"] = b / (GeneratorEvaluation.Median(ours.Select(o => o.SampleMs[b])) / 1000);
             string mfu = pr.GetValue(peak) > 0 ? string.Create(CultureInfo.InvariantCulture, $", MFU {flops / 1e12 / pr.GetValue(peak) * 100:0.0}% of {pr.GetValue(peak):0.#} TFLOP/s") : "";
             if (pr.GetValue(peak) > 0) throughput["mfu"] = flops / 1e12 / pr.GetValue(peak);
             long peakRss = ours.Max(o => o.PeakResidentBytes);

@@ -225,7 +225,8 @@ public sealed class TokenCache
         return null;
     }
 
-    private void CheckIndices(long[] batchIdx)
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless every index names an item.</summary>
+    internal void CheckIndices(long[] batchIdx)
     {
         ArgumentNullException.ThrowIfNull(batchIdx);
         for (int i = 0; i < batchIdx.Length; i++)

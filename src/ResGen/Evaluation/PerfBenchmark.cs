@@ -21,6 +21,7 @@ public sealed record PerfSettings(IReadOnlyList<int> Batches, int Steps = 16, fl
     {
         if (Batches.Count == 0 || Batches.Any(b => b < 1)) throw new UserErrorException("the sampling batches must be at least 1.");
         if (Steps < 1) throw new UserErrorException($"steps must be at least 1, got {Steps}.");
+        if (!(Guidance >= 0) || float.IsInfinity(Guidance)) throw new UserErrorException($"the guidance scale must be finite and >= 0, got {Guidance}.");
         if (Repeats < 1) throw new UserErrorException($"repeats must be at least 1, got {Repeats}.");
         if (TrainBatch < 1) throw new UserErrorException($"the training batch must be at least 1, got {TrainBatch}.");
         if (TrainSteps < 1) throw new UserErrorException($"timed training steps must be at least 1, got {TrainSteps}.");
@@ -65,7 +66,7 @@ public static class PerfBenchmark
         foreach (int b in settings.Batches)
         {
             SampleOnce(model, b, settings, g, device);
-            sample[b] = Median(Enumerable.Range(0, settings.Repeats).Select(_ => SampleOnce(model, b, settings, g, device)));
+            sample[b] = GeneratorEvaluation.Median(Enumerable.Range(0, settings.Repeats).Select(_ => SampleOnce(model, b, settings, g, device)));
         }
         var layout = model.Layout;
         var net = model.Network;
@@ -177,7 +178,7 @@ public static class PerfBenchmark
     {
         work();
         Sync(device);
-        return Median(Enumerable.Range(0, repeats).Select(_ =>
+        return GeneratorEvaluation.Median(Enumerable.Range(0, repeats).Select(_ =>
         {
             var sw = Stopwatch.StartNew();
             using (var scope = torch.NewDisposeScope()) work();
@@ -191,11 +192,4 @@ public static class PerfBenchmark
         if (device.type == DeviceType.CUDA) torch.cuda.synchronize(device);
     }
 
-    /// <summary>Median of a sequence (mean of the middle two for an even count).</summary>
-    public static double Median(IEnumerable<double> values)
-    {
-        var s = values.Order().ToList();
-        if (s.Count == 0) return double.NaN;
-        return s.Count % 2 == 1 ? s[s.Count / 2] : 0.5 * (s[s.Count / 2 - 1] + s[s.Count / 2]);
-    }
 }

@@ -37,15 +37,17 @@ public sealed class ConfidenceReveal
     /// <summary>True when every token of every example is already known.</summary>
     public bool Nothing => unknown.All(u => u == 0);
 
-    /// <summary>Most tokens any example still has masked before step t (1-based): n_{t−1}, or all unknown ones at t = 1.</summary>
-    public long MostMaskedBefore(int t) => t == 1 ? unknown.Max() : schedules.Max(s => (long)s[t - 2]);
+    /// <summary>Tokens each example still has masked before step t (1-based): n_{t−1}, or all unknown ones at t = 1 (known on the host).</summary>
+    long[] MaskedBefore(int t) => t == 1 ? unknown : schedules.Select(s => (long)s[t - 2]).ToArray();
 
-    /// <summary>Tokens still masked before step t (1-based), summed over the batch (known on the host: no device read).</summary>
-    public long TotalMaskedBefore(int t) => t == 1 ? unknown.Sum() : schedules.Sum(s => (long)s[t - 2]);
+    /// <summary>Most tokens any example still has masked before step t (1-based).</summary>
+    public long MostMaskedBefore(int t) => MaskedBefore(t).Max();
+
+    /// <summary>Tokens still masked before step t (1-based), summed over the batch (no device read).</summary>
+    public long TotalMaskedBefore(int t) => MaskedBefore(t).Sum();
 
     /// <summary>Share of the tokens to generate that were revealed before step t (1-based).</summary>
-    public double RevealedBefore(int t)
-        => 1.0 - (t == 1 ? 1.0 : (double)schedules.Select(s => (long)s[t - 2]).Sum() / Math.Max(1, unknown.Sum()));
+    public double RevealedBefore(int t) => 1.0 - (double)TotalMaskedBefore(t) / Math.Max(1, unknown.Sum());
 
     /// <summary>
     /// Step t (1-based): from candidate scores [B, L, D] (log-probabilities, higher = surer) and the

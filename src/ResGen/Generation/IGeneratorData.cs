@@ -68,8 +68,7 @@ public sealed class TokenCacheData(TokenCache cache) : IGeneratorData
 
     public (TokenBatch Tokens, Condition Condition) Batch(long[] indices, Random random, Device device)
     {
-        foreach (var i in indices)
-            if (i < 0 || i >= cache.Count) throw new ArgumentOutOfRangeException(nameof(indices), $"item {i} is outside 0..{cache.Count - 1}");
+        cache.CheckIndices(indices);
         var (tokens, classes) = StoreOn(device);
         var at = torch.tensor(indices, device: device);
         return (new TokenBatch(tokens.index_select(0, at).to(ScalarType.Int64)), new ClassCondition(classes.index_select(0, at)));

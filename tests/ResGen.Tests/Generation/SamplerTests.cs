@@ -35,7 +35,17 @@ public sealed class SamplerTests
         {
             var full = Full(visibleSum, masked, condition);
             Rows.Add(rows?.shape[1] ?? visibleSum.shape[1]);
-            return rows is null ? full : full.AtRows(rows);
+            return rows is null ? full : AtRows(full, rows);
+        }
+
+        /// <summary>The mixtures at positions rows [B, N] of a [B, L, ..] mixture, as the real network's head gives them.</summary>
+        static MixtureParams AtRows(MixtureParams p, Tensor rows)
+        {
+            long m = p.Logits.shape[^1], d = p.Means.shape[^1], b = rows.shape[0], n = rows.shape[1];
+            var at = rows.unsqueeze(-1);
+            return new(p.Logits.gather(1, at.expand(b, n, m)),
+                       p.Means.gather(1, at.unsqueeze(-1).expand(b, n, m, d)),
+                       p.LogScales.gather(1, at.unsqueeze(-1).expand(b, n, m, d)));
         }
 
         MixtureParams Full(Tensor visibleSum, Tensor masked, Condition condition)

@@ -22,16 +22,6 @@ public sealed record MixtureParams(Tensor Logits, Tensor Means, Tensor LogScales
                    LogScales.reshape(-1, m, d).index_select(0, flatIndex));
     }
 
-    /// <summary>The mixtures at positions <paramref name="rows"/> [B, N] of a [B, L, ..] mixture: [B, N, ..].</summary>
-    public MixtureParams AtRows(Tensor rows)
-    {
-        long m = Logits.shape[^1], d = Means.shape[^1], b = rows.shape[0], n = rows.shape[1];
-        var at = rows.unsqueeze(-1);
-        return new(Logits.gather(1, at.expand(b, n, m)),
-                   Means.gather(1, at.unsqueeze(-1).expand(b, n, m, d)),
-                   LogScales.gather(1, at.unsqueeze(-1).expand(b, n, m, d)));
-    }
-
     /// <summary>log π_m + log N(z; μ_m, σ_m²) for each component: [.., M], z [.., d_z].</summary>
     public Tensor JointLogLikelihood(Tensor z)
     {

@@ -55,8 +55,9 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
             var prefix = quantizer.EmbedPrefix(idx, visible);
             float w = settings.GuidanceAt(reveal.RevealedBefore(t));
             // at most n_{t-1} positions still have masked tokens: work on the N with the most
-            long n = Math.Min(l, reveal.MostMaskedBefore(t));
-            var rows = n < l && MaskedPositionsOnly ? masked.topk((int)n, dim: 1, largest: true, sorted: false).indexes : null;   // [B, N]
+            long most = Math.Min(l, reveal.MostMaskedBefore(t));
+            var rows = most < l && MaskedPositionsOnly ? masked.topk((int)most, dim: 1, largest: true, sorted: false).indexes : null;   // [B, N]
+            long n = rows?.shape[1] ?? l;
             MixtureParams p;
             using (torch.no_grad())
                 p = ClassifierFreeGuidance.Run((c, copies) => network(
@@ -64,7 +65,6 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
                         ClassifierFreeGuidance.RepeatOptional(valid, copies), c, ClassifierFreeGuidance.RepeatOptional(rows, copies)),
                     cond, w, ref passes);
             var draw = ComponentDraw.Draw(p, settings.TopP, settings.DrawScale, generator);
-            if (rows is null) n = l;
             var subIdx = rows is null ? idx : idx.gather(1, rows.unsqueeze(-1).expand(b, n, depth));
             var subVisible = rows is null ? visible : visible.gather(1, rows);
             var (subCand, tokLogp) = requantizer.RequantizeScored(subIdx, subVisible, draw.Vector, draw.Variance);
