@@ -20,17 +20,7 @@ public sealed class LeakTests
     static readonly TokenLayout Layout = new() { GridHeight = Side, GridWidth = Side, Depth = D, CodebookSize = K, CodeDim = 4 };
     const long RssSlack = 48L << 20;
 
-    static ResidualVectorQuantizer Quantizer()
-    {
-        var rvq = new ResidualVectorQuantizer(new RvqConfig { Depth = D, CodebookSize = K, CodeDim = 4 });
-        using (torch.no_grad())
-        {
-            var g = new Generator(11);
-            for (int j = 0; j < D; j++) rvq.Codebooks[j].copy_(torch.randn(K, 4, generator: g) * MathF.Pow(0.5f, j));
-        }
-        rvq.eval();
-        return rvq;
-    }
+    static ResidualVectorQuantizer Quantizer() => TestQuantizers.Fixed(D, K, 4);
 
     static IGenerator Tiny(IReadOnlyList<string> sets)
     {

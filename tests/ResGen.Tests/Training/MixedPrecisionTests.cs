@@ -19,17 +19,7 @@ public sealed class MixedPrecisionTests
     const int Side = 3, D = 4, K = 16, Classes = 3;
     static readonly TokenLayout Layout = new() { GridHeight = Side, GridWidth = Side, Depth = D, CodebookSize = K, CodeDim = 4 };
 
-    static ResidualVectorQuantizer Quantizer()
-    {
-        var rvq = new ResidualVectorQuantizer(new RvqConfig { Depth = D, CodebookSize = K, CodeDim = 4 });
-        using (torch.no_grad())
-        {
-            var g = new Generator(11);
-            for (int j = 0; j < D; j++) rvq.Codebooks[j].copy_(torch.randn(K, 4, generator: g) * MathF.Pow(0.5f, j));
-        }
-        rvq.eval();
-        return rvq;
-    }
+    static ResidualVectorQuantizer Quantizer() => TestQuantizers.Fixed(D, K, 4);
 
     /// <summary>Grids that depend on the class (coarse depths) plus noise (fine depths): there is something to learn.</summary>
     static TokenCache Data()
