@@ -49,7 +49,7 @@ public static class TrainCommand
             var (train, val, quantizer, tokHash) = OpenData(pr.GetValue(tokens)!, pr.GetValue(valTokens), pr.GetValue(tokenizer)!, dev);
             cfg = cfg.WithTokens(train.LayoutFor(quantizer.CodeDim), tokHash,
                 train is TokenCacheData { Cache.ClassNames: { Length: > 0 } names } ? names : null);
-            if (train is SpeechTokenData speech) cfg = cfg.WithTextVocabulary(speech.Tokens.Vocabulary);
+            if (train is SpeechTokenData speech) cfg = cfg.WithText(speech.Tokens.Vocabulary, speech.Tokens.MeanDurations());
             cfg.Validate();
             train.Check(cfg);
             torch.manual_seed(cfg.Train.Seed);

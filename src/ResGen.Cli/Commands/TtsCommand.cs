@@ -48,10 +48,10 @@ public static class TtsCommand
             // everything about the inputs is checked before a model is read
             var audio = SpeechSynthesizer.PromptAudio(WavFile.Read(pr.GetValue(prompt)!, MaxPromptSeconds), WavFile.SpeechRate);
             var phonemes = SpeechSynthesizer.Phonemize(sentence, PhonemeVocabulary.Default);
-            var promptPhonemes = SpeechSynthesizer.Phonemize(pr.GetValue(promptText)!, PhonemeVocabulary.Default);
+            _ = SpeechSynthesizer.Phonemize(pr.GetValue(promptText)!, PhonemeVocabulary.Default);   // the transcript is checked too
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var tts = SpeechSynthesizer.Load(pr.GetValue(model)!, pr.GetValue(tokenizer)!, dev);
-            var voice = tts.PromptFromSpeech(audio, promptPhonemes);
+            var voice = tts.PromptFromSpeech(audio, pr.GetValue(promptText)!);
             var s = tts.Config.Sample;
             s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance };
             s.Validate();

@@ -9,6 +9,10 @@ public static class SilenceTrim
     /// loudest frame's (and above −80 dBFS). Returns null when no frame is sound (silence).
     /// </summary>
     public static MonoAudio? Trim(MonoAudio audio, double marginSeconds = 0.1, double floorDb = -40)
+        => Bounds(audio, marginSeconds, floorDb) is { } b ? new MonoAudio(audio.Samples[b.Start..b.End], audio.SampleRate) : null;
+
+    /// <summary>The samples [Start, End) that <see cref="Trim"/> keeps, or null for silence.</summary>
+    public static (int Start, int End)? Bounds(MonoAudio audio, double marginSeconds = 0.1, double floorDb = -40)
     {
         ArgumentNullException.ThrowIfNull(audio);
         var x = audio.Samples;
@@ -27,8 +31,7 @@ public static class SilenceTrim
         int first = Array.FindIndex(rms, r => r > floor), last = Array.FindLastIndex(rms, r => r > floor);
         if (first < 0) return null;
         int margin = (int)Math.Round(marginSeconds * audio.SampleRate);
-        int start = Math.Max(0, first * frame - margin), end = Math.Min(x.Length, (last + 1) * frame + margin);
-        return new MonoAudio(x[start..end], audio.SampleRate);
+        return (Math.Max(0, first * frame - margin), Math.Min(x.Length, (last + 1) * frame + margin));
     }
 
     /// <summary><paramref name="audio"/> scaled so that its largest magnitude is <paramref name="peak"/> (silence stays as it is).</summary>

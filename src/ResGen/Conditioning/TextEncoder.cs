@@ -8,19 +8,23 @@ namespace ResGen.Conditioning;
 
 /// <summary>
 /// Encodes a <see cref="PhonemeCondition"/> for text-to-speech: phoneme embeddings plus learned
-/// absolute positions plus the <see cref="ProgressEmbedding"/> of (i + ½)/P, through a small
-/// bidirectional transformer. The result is the context the generator's blocks cross-attend to,
-/// and its mean (projected, SiLU) is the adaLN vector. The null condition (no text, length 0) is a
-/// single learned null token; in training mode a share of the examples (<see cref="Dropout"/>) is
-/// replaced by it, so the same network learns the unconditional model guidance needs. The network
-/// that owns this encoder adds to each frame's input the <see cref="Progress"/> of its position and
-/// the encoded phoneme at the same relative moment (<see cref="Aligned"/>: a uniform alignment), and
-/// its cross-attention adds <see cref="AlignmentBias"/>, a learned per-head Gaussian prior that a
-/// frame at progress f attends to the phonemes near progress f (widths start at 1.5 to 12 phonemes);
-/// attention then corrects the uniform guess where speaking rate varies. Why the aligned input: on a
-/// synthetic task (frames that must say the phoneme of their moment) a tiny ResGen with progress
-/// embeddings and cross-attention alone stayed at chance (20%) after 600 steps, with the aligned input
-/// it reached 77–83% within 600; the autoregressive model, which sees the previous frame, learnt either way.
+/// absolute positions plus the <see cref="ProgressEmbedding"/> of each phoneme's centre in time (as a
+/// fraction of the sequence: from the condition's aligned starts, or (i + ½)/P when it has none),
+/// through a small bidirectional transformer. The result is the context the generator's blocks
+/// cross-attend to, and its mean (projected, SiLU) is the adaLN vector. The null condition (no text,
+/// length 0) is a single learned null token; in training mode a share of the examples
+/// (<see cref="Dropout"/>) is replaced by it, so the same network learns the unconditional model
+/// guidance needs. The network that owns this encoder adds to each frame's input the
+/// <see cref="Progress"/> of its position and the encoded phoneme spoken at that moment
+/// (<see cref="Aligned"/>), and its cross-attention adds <see cref="AlignmentBias"/>, a learned
+/// per-head Gaussian prior that a frame at progress f attends to the phonemes whose centres lie near
+/// f (widths start at 1.5 to 12 phonemes). Why the aligned input: on a synthetic task (frames that
+/// must say the phoneme of their moment) a tiny ResGen with progress embeddings and cross-attention
+/// alone stayed at chance (20%) after 600 steps, with the aligned input it reached 77–83% within 600;
+/// the autoregressive model, which sees the previous frame, learnt either way. With an even spread
+/// the input is only right where the speaking rate is even; real phoneme timings (speech tokens
+/// aligned by <see cref="Text.PhonemeAligner"/>, and <see cref="TextEncoderConfig.Durations"/> at
+/// inference) make it right everywhere.
 /// </summary>
 public sealed class TextEncoder : nn.Module, IConditionEncoder
 {
@@ -76,15 +80,25 @@ public sealed class TextEncoder : nn.Module, IConditionEncoder
     }
 
     /// <summary>
-    /// The encoded phoneme spoken at the same relative moment as each frame, under a uniform alignment
-    /// (phoneme ⌊f·P⌋ for a frame at progress f), projected: [B, n, W] for fractions [B, n].
+    /// The encoded phoneme spoken at each frame's moment, projected: [B, n, W] for fractions [B, n]. The
+    /// phoneme of a frame at progress f is the last one that starts at or before f (the condition's
+    /// aligned starts; without them the even spread, phoneme ⌊f·P⌋); a stress mark or word boundary
+    /// starts with the sound after it and is never picked.
     /// </summary>
     public Tensor Aligned(Tensor frameFractions, EncodedCondition text)
     {
-        var length = text.ContextLength!.unsqueeze(1);
-        var index = (frameFractions * length).floor().clamp(0, length - 1).to(ScalarType.Int64);            // [B, n]
+        var index = AlignedIndex(frameFractions, text);
         var picked = text.Context!.gather(1, index.unsqueeze(-1).expand(-1, -1, text.Context.shape[2]));
         return aligned_proj.forward(picked);
+    }
+
+    /// <summary>The phoneme of each frame (see <see cref="Aligned"/>): indices [B, n] into the context.</summary>
+    public static Tensor AlignedIndex(Tensor frameFractions, EncodedCondition text)
+    {
+        var starts = text.ContextStarts ?? throw new ArgumentException("the condition has no phoneme starts");
+        var started = (starts.unsqueeze(1) <= frameFractions.unsqueeze(-1) + 1e-6f).logical_and(text.ContextValid!.unsqueeze(1));   // [B, n, P]
+        var length = text.ContextLength!.to(ScalarType.Int64).unsqueeze(1);
+        return (started.sum(-1) - 1).clamp_min(0).minimum(length - 1);
     }
 
     static double InverseSoftplus(double y) => Math.Log(Math.Exp(y) - 1);
@@ -109,12 +123,17 @@ public sealed class TextEncoder : nn.Module, IConditionEncoder
         var effective = lengths.clamp_min(1);
         var valid = Tokens.TokenBatch.ValidMask(effective, p);
         ids = torch.where(valid, ids, torch.zeros_like(ids));
-        var fractions = ProgressEmbedding.Fractions(effective, 0, p);
-        var x = phoneme_emb.forward(ids) + position_emb.forward(positions) + progress.forward(fractions);
+        // where each phoneme starts and ends (fractions of the conditioned sequence): the given alignment,
+        // or the even spread; the null token spans the whole sequence
+        var starts = torch.where(isNull, torch.zeros(b, p, device: ids.device), c.StartsOrEven().clamp(0, 1));
+        var next = torch.cat([starts.narrow(1, 1, p - 1), torch.ones(b, 1, device: ids.device)], 1);
+        var ends = torch.where(positions == (effective - 1).unsqueeze(1), torch.ones_like(next), next);
+        var centres = (starts + ends) / 2;
+        var x = phoneme_emb.forward(ids) + position_emb.forward(positions) + progress.forward(centres);
         var h = encoder.forward(x, torch.zeros(b, x.shape[2], device: x.device, dtype: x.dtype), valid);
         var mask = valid.unsqueeze(-1).to(h.dtype);
         var mean = (h * mask).sum(1) / effective.to(h.dtype).unsqueeze(1);
-        return new EncodedCondition(functional.silu(pool.forward(mean)), h, valid, fractions, effective.to(ScalarType.Float32));
+        return new EncodedCondition(functional.silu(pool.forward(mean)), h, valid, centres, effective.to(ScalarType.Float32), starts);
     }
 }
 
@@ -127,12 +146,22 @@ public sealed record TextEncoderConfig
     public int Layers { get; init; } = 2;
     /// <summary>Longest phoneme sequence the model reads.</summary>
     public int MaxLength { get; init; } = 512;
+    /// <summary>
+    /// Mean duration in positions of each phoneme id in the training speech (stress marks and word
+    /// boundaries ≈ 0), set by `resgen train` from aligned speech tokens: the model was trained on real
+    /// phoneme timings and speaks new text at these durations (scaled to the prompt's rate). Absent: the
+    /// model was trained on a uniform alignment and speaks that way.
+    /// </summary>
+    [Config.Derived("the aligned speech tokens the run trains on")]
+    public double[]? Durations { get; init; }
 
     public void Validate()
     {
         if (Vocabulary is 1 or < 0) throw new UserErrorException($"model text.vocabulary must be at least 2, or 0 to take it from the data, got {Vocabulary}.");
         if (Layers < 1) throw new UserErrorException($"model text.layers must be at least 1, got {Layers}.");
         if (MaxLength < 1) throw new UserErrorException($"model text.max_length must be at least 1, got {MaxLength}.");
+        if (Durations is { } d && (d.Length != Vocabulary || d.Any(v => !(v >= 0 && double.IsFinite(v))) || d.Sum() <= 0))
+            throw new UserErrorException($"model text.durations must hold {Vocabulary} finite durations of 0 or more (one per phoneme id), not all 0; it is set by `resgen train` from aligned speech tokens.");
     }
 }
 

@@ -34,8 +34,8 @@ public abstract record GeneratorRunConfig<TModel> : IGeneratorConfig where TMode
 
     Conditioning.TextEncoderConfig? IGeneratorConfig.Text => Model.Condition == Conditioning.ConditionKind.Text ? Model.Text : null;
 
-    public IGeneratorConfig WithTextVocabulary(int vocabulary)
-        => this with { Model = (TModel)(Model with { Text = Model.Text with { Vocabulary = vocabulary } }) };
+    public IGeneratorConfig WithText(int vocabulary, double[]? durations)
+        => this with { Model = (TModel)(Model with { Text = Model.Text with { Vocabulary = vocabulary, Durations = durations } }) };
 
     public IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash, IReadOnlyList<string>? classNames = null)
         => this with { Tokens = tokens, TokenizerHash = tokenizerHash, ClassNames = classNames is null ? ClassNames : [.. classNames] };

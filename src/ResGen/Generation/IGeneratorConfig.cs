@@ -23,8 +23,11 @@ public interface IGeneratorConfig : IValidatable
     IReadOnlyList<string> ClassNames { get; }
     /// <summary>The phoneme encoder's shape when the model is conditioned on text; null for class labels.</summary>
     Conditioning.TextEncoderConfig? Text { get; }
-    /// <summary>A copy whose text encoder knows <paramref name="vocabulary"/> phoneme ids (set from the speech tokens by `resgen train`).</summary>
-    IGeneratorConfig WithTextVocabulary(int vocabulary);
+    /// <summary>
+    /// A copy whose text encoder knows <paramref name="vocabulary"/> phoneme ids and, for aligned speech
+    /// tokens, their mean <paramref name="durations"/> in positions (set from the speech tokens by `resgen train`).
+    /// </summary>
+    IGeneratorConfig WithText(int vocabulary, double[]? durations);
     /// <summary>A copy for the given tokens and tokenizer (and the class names of the data, when known).</summary>
     IGeneratorConfig WithTokens(TokenLayout tokens, string tokenizerHash, IReadOnlyList<string>? classNames = null);
 }

@@ -77,6 +77,39 @@ public sealed class TextConditioningTests
     }
 
     [Fact]
+    public void AlignedConditionsKeepTheirStartsThroughJoinsAndRotations()
+    {
+        var a = PhonemeCondition.Of([[1, 2, 3], [4]], starts: [[0f, 0.5f, 0.75f], [0f]]);
+        var plain = PhonemeCondition.Of([[5, 5, 5, 5]]);
+        var both = (PhonemeCondition)a.Concat(plain);
+        Assert.Equal(new[] { 0f, 0.5f, 0.75f, 1f }, both.Starts![0].data<float>().ToArray());    // padded with 1
+        Assert.Equal(new[] { 0f, 0.25f, 0.5f, 0.75f }, both.Starts[2].data<float>().ToArray()); // the even spread of the plain one
+        Assert.Equal(new[] { 0f, 1f, 1f }, ((PhonemeCondition)a.Rotated()).Starts![0].data<float>().ToArray());   // the second example's, padded with 1
+        Assert.Null(((PhonemeCondition)plain.Concat(plain)).Starts);
+        Assert.Throws<ArgumentException>(() => PhonemeCondition.Of([[1, 2]], starts: [[0f]]));
+    }
+
+    [Fact]
+    public void EachFrameReadsThePhonemeSpokenAtItsMoment()
+    {
+        using var encoder = new TextEncoder(new TextEncoderConfig { Vocabulary = Vocab, Layers = 1 }, 16, 2, 2f, 0f);
+        encoder.eval();
+        using var _ = torch.no_grad();
+        // phoneme 1 is a stress mark (starts with phoneme 2, no duration); phoneme 3 is long
+        var aligned = encoder.Encode(PhonemeCondition.Of([[1, 2, 3, 4], [1, 2, 3, 4]], starts: [[0f, 0.2f, 0.2f, 0.4f], [0f, 0.25f, 0.5f, 0.75f]]));
+        var frames = torch.tensor(new[] { 0.05f, 0.15f, 0.25f, 0.35f, 0.45f, 0.95f }).unsqueeze(0).expand(2, -1);
+        var index = TextEncoder.AlignedIndex(frames, aligned);
+        Assert.Equal(new long[] { 0, 0, 2, 2, 3, 3 }, index[0].data<long>().ToArray());
+        Assert.Equal(new long[] { 0, 0, 1, 1, 1, 3 }, index[1].data<long>().ToArray());
+        // without starts: the even spread, phoneme ⌊f·P⌋
+        var even = encoder.Encode(PhonemeCondition.Of([[1, 2, 3, 4, 5]]));
+        var f = torch.tensor(new[] { 0.05f, 0.25f, 0.5f, 0.65f, 0.99f }).unsqueeze(0);
+        Assert.Equal(new long[] { 0, 1, 2, 3, 4 }, TextEncoder.AlignedIndex(f, even)[0].data<long>().ToArray());
+        // the centres that set the alignment prior follow the starts
+        Assert.Equal(new[] { 0.1f, 0.2f, 0.3f, 0.7f }, aligned.ContextProgress![0].data<float>().ToArray().Select(v => MathF.Round(v, 4)).ToArray());
+    }
+
+    [Fact]
     public void MaskingSparesThePromptAndSpreadsOverTheRest()
     {
         var g = new Generator(1);

@@ -7,8 +7,11 @@ using static TorchSharp.torch;
 
 namespace ResGen.Data.Speech;
 
-/// <summary>One tokenized utterance: its frames' codes (L·D, frame by frame) and its phoneme ids.</summary>
-public sealed record SpeechTokenItem(string Id, string Speaker, short[] Codes, int[] Phonemes)
+/// <summary>
+/// One tokenized utterance: its frames' codes (L·D, frame by frame), its phoneme ids and, when aligned,
+/// the position (in frames, fractional) at which each phoneme starts.
+/// </summary>
+public sealed record SpeechTokenItem(string Id, string Speaker, short[] Codes, int[] Phonemes, float[]? Starts = null)
 {
     public int Frames(int depth) => Codes.Length / depth;
 }
@@ -45,7 +48,11 @@ public sealed class SpeechTokens
             if (it.Phonemes.Length == 0) throw new UserErrorException($"utterance {it.Id} has no phonemes.");
             if (it.Codes.Any(c => c < 0 || c >= codebookSize)) throw new UserErrorException($"utterance {it.Id} has a code outside 0..{codebookSize - 1}.");
             if (it.Phonemes.Any(p => p < 1 || p >= vocabulary)) throw new UserErrorException($"utterance {it.Id} has a phoneme id outside 1..{vocabulary - 1}.");
+            if (it.Starts is { } s && (s.Length != it.Phonemes.Length || s.Any(v => !float.IsFinite(v) || v < 0 || v > it.Frames(depth)) || s.Zip(s.Skip(1)).Any(x => x.Second < x.First)))
+                throw new UserErrorException($"utterance {it.Id} has phoneme starts that are not one non-decreasing position within its {it.Frames(depth)} frames per phoneme.");
         }
+        if (items.Any(i => i.Starts is null) && items.Any(i => i.Starts is not null))
+            throw new UserErrorException("the speech token set mixes aligned and unaligned utterances.");
         Items = items;
         Depth = depth;
         CodebookSize = codebookSize;
@@ -68,6 +75,31 @@ public sealed class SpeechTokens
     public double FrameRate { get; }
     public string TokenizerHash { get; }
     public int MaxFrames => Items.Max(i => i.Frames(Depth));
+    /// <summary>Whether every utterance carries its phoneme starts.</summary>
+    public bool Aligned => Items[0].Starts is not null;
+
+    /// <summary>
+    /// Mean duration in positions of each phoneme id 0..Vocabulary−1 over the set (a phoneme lasts until the
+    /// next starts, the last until the end; an id never seen gets the mean over all sounds), or null when unaligned.
+    /// </summary>
+    public double[]? MeanDurations()
+    {
+        if (!Aligned) return null;
+        var sum = new double[Vocabulary];
+        var count = new int[Vocabulary];
+        foreach (var it in Items)
+        {
+            var s = it.Starts!;
+            for (int i = 0; i < s.Length; i++)
+            {
+                double end = i + 1 < s.Length ? s[i + 1] : it.Frames(Depth);
+                sum[it.Phonemes[i]] += end - s[i];
+                count[it.Phonemes[i]]++;
+            }
+        }
+        double overall = sum.Sum() / Math.Max(1, count.Sum());
+        return [.. sum.Select((v, id) => id == 0 ? 0 : count[id] > 0 ? Math.Round(v / count[id], 4) : Math.Round(overall, 4))];
+    }
     public int MaxPhonemes => Items.Max(i => i.Phonemes.Length);
 
     /// <summary>
@@ -82,11 +114,13 @@ public sealed class SpeechTokens
         var lengths = new long[b];
         var prompt = new long[b];
         var phonemes = new List<int>[b];
+        var starts = Aligned ? new List<float>[b] : null;
         for (int e = 0; e < b; e++)
         {
             var target = Items[(int)indices[e]];
             var seq = new List<short>();
             phonemes[e] = [];
+            if (starts is not null) starts[e] = [];
             int promptFrames = 0;
             if (rng.NextDouble() < prompts.PromptShare)
             {
@@ -96,12 +130,15 @@ public sealed class SpeechTokens
                 {
                     seq.AddRange(mate.Codes);
                     phonemes[e].AddRange(mate.Phonemes);
+                    starts?[e].AddRange(mate.Starts!);
                     promptFrames = mate.Frames(d);
                 }
                 else promptFrames = (int)(rng.NextDouble() * prompts.MaxPrefix * Math.Min(target.Frames(d), positions));
             }
+            int offset = seq.Count / d;
             seq.AddRange(target.Codes);
             phonemes[e].AddRange(target.Phonemes);
+            starts?[e].AddRange(target.Starts!.Select(s => s + offset));
             seqs[e] = seq;
             lengths[e] = Math.Min(positions, seq.Count / d);
             prompt[e] = Math.Min(promptFrames, lengths[e] - 1);
@@ -112,7 +149,9 @@ public sealed class SpeechTokens
             for (int i = 0; i < lengths[e] * d; i++) codes[((long)e * width * d) + i] = seqs[e][i];
         var tokens = new TokenBatch(torch.tensor(codes, [b, width, d], device: device), torch.tensor(lengths, device: device),
             prompts.PromptShare > 0 ? torch.tensor(prompt, device: device) : null);
-        return (tokens, PhonemeCondition.Of(phonemes, device));
+        // starts as fractions of each example's positions (phonemes of a cut tail start at or past 1)
+        var fractions = starts?.Select((s, e) => (IReadOnlyList<float>)[.. s.Select(v => v / lengths[e])]).ToList();
+        return (tokens, PhonemeCondition.Of(phonemes, device, fractions));
     }
 
     /// <summary>Writes the set atomically.</summary>
@@ -128,6 +167,14 @@ public sealed class SpeechTokens
         }
         var codes = torch.tensor(Items.SelectMany(i => i.Codes).ToArray(), [offsets[^1], Depth]);
         var phon = torch.tensor(Items.SelectMany(i => i.Phonemes.Select(p => (short)p)).ToArray());
+        var tensors = new Dictionary<string, Tensor>
+        {
+            ["codes"] = codes,
+            ["offsets"] = torch.tensor(offsets),
+            ["phonemes"] = phon,
+            ["phoneme_offsets"] = torch.tensor(poffsets),
+        };
+        if (Aligned) tensors["phoneme_starts"] = torch.tensor(Items.SelectMany(i => i.Starts!).ToArray());
         var meta = new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -139,13 +186,7 @@ public sealed class SpeechTokens
             ["ids"] = JsonSerializer.Serialize(Items.Select(i => i.Id)),
             ["speakers"] = JsonSerializer.Serialize(Items.Select(i => i.Speaker)),
         };
-        SafetensorsFile.WriteAtomic(path, new Dictionary<string, Tensor>
-        {
-            ["codes"] = codes,
-            ["offsets"] = torch.tensor(offsets),
-            ["phonemes"] = phon,
-            ["phoneme_offsets"] = torch.tensor(poffsets),
-        }, meta);
+        SafetensorsFile.WriteAtomic(path, tensors, meta);
     }
 
     /// <summary>Whether <paramref name="path"/> is a speech token file (reads its header only; false for anything unreadable).</summary>
@@ -178,13 +219,14 @@ public sealed class SpeechTokens
             var offsets = t["offsets"].data<long>().ToArray();
             var phon = t["phonemes"].to(ScalarType.Int16).data<short>().ToArray();
             var poff = t["phoneme_offsets"].data<long>().ToArray();
+            var starts = t.TryGetValue("phoneme_starts", out var st) ? st.to(ScalarType.Float32).data<float>().ToArray() : null;
             if (ids.Length != speakers.Length || offsets.Length != ids.Length + 1 || poff.Length != ids.Length + 1
-                || offsets[^1] * depth != codes.Length || poff[^1] != phon.Length)
+                || offsets[^1] * depth != codes.Length || poff[^1] != phon.Length || (starts is not null && starts.Length != phon.Length))
                 throw new FormatException("inconsistent sizes");
             var items = new SpeechTokenItem[ids.Length];
             for (int i = 0; i < ids.Length; i++)
                 items[i] = new SpeechTokenItem(ids[i], speakers[i], codes[(int)(offsets[i] * depth)..(int)(offsets[i + 1] * depth)],
-                    [.. phon[(int)poff[i]..(int)poff[i + 1]].Select(p => (int)p)]);
+                    [.. phon[(int)poff[i]..(int)poff[i + 1]].Select(p => (int)p)], starts?[(int)poff[i]..(int)poff[i + 1]]);
             return new SpeechTokens(items, depth, int.Parse(header.Metadata["codebook_size"], System.Globalization.CultureInfo.InvariantCulture),
                 int.Parse(header.Metadata["vocabulary"], System.Globalization.CultureInfo.InvariantCulture),
                 double.Parse(header.Metadata["frame_rate"], System.Globalization.CultureInfo.InvariantCulture), header.Metadata["tokenizer_hash"]);

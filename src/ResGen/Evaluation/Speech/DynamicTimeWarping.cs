@@ -48,4 +48,47 @@ public static class DynamicTimeWarping
         }
         return new DtwAlignment(prevAcc[columns - 1], prevLen[columns - 1]);
     }
+
+    /// <summary>
+    /// The cheapest monotone path itself, from (0, 0) to (rows−1, columns−1): the cells it visits, in
+    /// order. Same steps as <see cref="Align"/>; on equal cost the diagonal step wins.
+    /// </summary>
+    public static (int Row, int Column)[] Path(ReadOnlySpan<double> cost, int rows, int columns)
+    {
+        if (rows < 1 || columns < 1) throw new ArgumentException($"need at least one row and one column, got {rows} and {columns}");
+        if (cost.Length != (long)rows * columns)
+            throw new ArgumentException($"a {rows}×{columns} cost matrix has {(long)rows * columns} cells, got {cost.Length}");
+        var acc = new double[cost.Length];
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < columns; j++)
+            {
+                double c = cost[i * columns + j];
+                if (double.IsNaN(c)) throw new ArgumentException($"the cost at ({i}, {j}) is NaN");
+                double best = i == 0 && j == 0 ? 0 : double.PositiveInfinity;
+                if (i > 0 && j > 0) best = acc[(i - 1) * columns + j - 1];
+                if (i > 0) best = Math.Min(best, acc[(i - 1) * columns + j]);
+                if (j > 0) best = Math.Min(best, acc[i * columns + j - 1]);
+                acc[i * columns + j] = best + c;
+            }
+        }
+        var path = new List<(int, int)>(rows + columns);
+        int r = rows - 1, k = columns - 1;
+        path.Add((r, k));
+        while (r > 0 || k > 0)
+        {
+            if (r == 0) k--;
+            else if (k == 0) r--;
+            else
+            {
+                double diagonal = acc[(r - 1) * columns + k - 1], up = acc[(r - 1) * columns + k], left = acc[r * columns + k - 1];
+                if (diagonal <= up && diagonal <= left) { r--; k--; }
+                else if (up <= left) r--;
+                else k--;
+            }
+            path.Add((r, k));
+        }
+        path.Reverse();
+        return [.. path];
+    }
 }

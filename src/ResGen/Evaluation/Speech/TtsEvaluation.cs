@@ -4,6 +4,7 @@ using ResGen.Data.Speech;
 using ResGen.Generation;
 using ResGen.Generation.Speech;
 using ResGen.Tokens;
+using ResGen.Text;
 using ResGen.Tokens.Speech;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -172,7 +173,8 @@ public static class TtsEvaluation
                 foreach (var c in part)
                 {
                     using var scope = torch.NewDisposeScope();
-                    var promptMel = LogMel(mel, WavFile.Read(corpus.WavPath(c.Prompt), tokenizer.Mel.SampleRate));
+                    var promptAudio = WavFile.Read(corpus.WavPath(c.Prompt), tokenizer.Mel.SampleRate);
+                    var promptMel = LogMel(mel, promptAudio);
                     using var _ = torch.no_grad();
                     var codes = tts.Tokenizer.EncodeUtterance(promptMel);
                     var promptPhonemes = SpeechTokenEncoder.PhonemeIds(c.Prompt.Phonemes, tts.Vocabulary);
@@ -188,9 +190,15 @@ public static class TtsEvaluation
                     else
                     {
                         phonemes.Add(SpeechTokenEncoder.PhonemeIds(c.Target.Phonemes, tts.Vocabulary));
-                        lengths.Add(SpeechSynthesizer.TargetPositions(new SpeechPrompt(codes, promptPhonemes, 0), phonemes[^1].Length));
+                        lengths.Add(SpeechSynthesizer.TargetPositions(new SpeechPrompt(codes, promptPhonemes, 0), phonemes[^1], tts.Durations));
                     }
-                    var prompt = SpeechSynthesizer.PromptFromTokens(codes, promptPhonemes, tokenizer.PositionRate);
+                    // a model trained on aligned tokens gets the prompt's phoneme timings as a user's prompt would (aligned from its audio);
+                    // a continuation's prompt holds only part of its text, which is spread over the whole sequence instead
+                    double[]? starts = tts.Durations is not null && !c.Continuation
+                        ? [.. PhonemeAligner.Align(c.Prompt.Text, c.Prompt.Phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries), promptAudio)
+                            .Select(t => Math.Min(codes.shape[0], t * tokenizer.PositionRate))]
+                        : null;
+                    var prompt = SpeechSynthesizer.PromptFromTokens(codes, promptPhonemes, tokenizer.PositionRate, starts);
                     prompt.Codes.DetachFromDisposeScope();
                     prompts.Add(prompt);
                 }
@@ -211,7 +219,7 @@ public static class TtsEvaluation
             }
             log?.WriteLine($"{name}: {cases.Count} utterances synthesized in {seconds:0.0} s; recognizing");
             var targetPhonemes = cases.Select(c => SpeechTokenEncoder.PhonemeIds(c.Target.Phonemes, tts.Vocabulary)).ToList();
-            var (textNll, shuffledNll) = TextSensitivity(tts.Generator, truthCodes, targetPhonemes, seed);
+            var (textNll, shuffledNll) = TextSensitivity(tts.Generator, truthCodes, targetPhonemes, seed, durations: tts.Durations);
             scores.Add(Score(name, tts.Generator.Kind, tts.Generator.Stepwise ? settings.Steps : 0, paths, texts, truthMels, mel, languageModel, recognizerThreads,
                 passes / batches, seconds, audioSeconds, truthSeconds, speakers) with
             { TextNll = textNll, ShuffledTextNll = shuffledNll });
@@ -226,9 +234,11 @@ public static class TtsEvaluation
     /// <summary>
     /// Does the model read the text? Its own NLL of the recordings' tokens given their phonemes, and
     /// given the phonemes of another case (rotated by one), under the same random masks. A model that
-    /// ignores the text scores both alike.
+    /// ignores the text scores both alike. A model trained on aligned tokens gets each text spread over
+    /// the utterance by its mean phoneme <paramref name="durations"/> (as at inference).
     /// </summary>
-    public static (double TextNll, double ShuffledTextNll) TextSensitivity(IGenerator model, IReadOnlyList<Tensor> codes, IReadOnlyList<int[]> phonemes, long seed, int batchSize = 16)
+    public static (double TextNll, double ShuffledTextNll) TextSensitivity(IGenerator model, IReadOnlyList<Tensor> codes, IReadOnlyList<int[]> phonemes, long seed,
+        int batchSize = 16, IReadOnlyList<double>? durations = null)
     {
         if (codes.Count != phonemes.Count || codes.Count < 2) throw new ArgumentException("give at least two utterances, each with its phonemes");
         int n = codes.Count;
@@ -247,7 +257,8 @@ public static class TtsEvaluation
             double Nll(Func<int, int[]> text)
             {
                 using var g = new torch.Generator((ulong)(seed + start), device);
-                var condition = Conditioning.PhonemeCondition.Of([.. part.Select(i => (IReadOnlyList<int>)text(i))], device);
+                var starts = durations is null ? null : part.Select(i => (IReadOnlyList<float>)[.. SpeechSynthesizer.SpreadStarts(text(i), durations, 0, 1).Select(v => (float)v)]).ToList();
+                var condition = Conditioning.PhonemeCondition.Of([.. part.Select(i => (IReadOnlyList<int>)text(i))], device, starts);
                 return model.Loss(batch, condition, g).Parts.First(p => p.Name == "nll").Value.item<float>();
             }
             right += Nll(i => phonemes[i]) * part.Count;

@@ -9,8 +9,11 @@ using static TorchSharp.torch;
 
 namespace ResGen.Generation.Speech;
 
-/// <summary>A voice to speak in: its tokens [L, D] (CPU, int64) and the phoneme ids of what it says.</summary>
-public sealed record SpeechPrompt(Tensor Codes, int[] Phonemes, double Seconds)
+/// <summary>
+/// A voice to speak in: its tokens [L, D] (CPU, int64), the phoneme ids of what it says and, when known,
+/// the position (fractional) at which each of them starts.
+/// </summary>
+public sealed record SpeechPrompt(Tensor Codes, int[] Phonemes, double Seconds, double[]? Starts = null)
 {
     public int Positions => (int)Codes.shape[0];
 }
@@ -28,8 +31,12 @@ public sealed record SynthesizedSpeech(MonoAudio Audio, Tensor Codes, int Networ
 /// Zero-shot text-to-speech with a text-conditioned generator (ResGen or the RQ-Transformer) on a
 /// speech tokenizer: the prompt's tokens are given as known positions the sampler never changes,
 /// the phonemes of prompt and text condition the whole sequence, and the length of the new speech
-/// follows the prompt's speaking rate (prompt positions × text phonemes / prompt phonemes, as
-/// MaskGCT and F5-TTS do). Tokens → log-mel by the tokenizer's decoder → waveform by Griffin-Lim.
+/// follows the prompt's speaking rate. A model trained on aligned tokens (<see cref="Durations"/>)
+/// also gets when each phoneme starts: in the prompt from <see cref="PhonemeAligner"/> on its audio,
+/// in the new speech from the mean phoneme durations of the training data scaled to the prompt's
+/// rate (prompt positions / the prompt phonemes' summed mean durations), which also set its length.
+/// A model trained on an even spread gets prompt positions × text phonemes / prompt phonemes
+/// positions, as MaskGCT and F5-TTS do. Tokens → log-mel by the tokenizer's decoder → waveform by Griffin-Lim.
 /// </summary>
 public sealed class SpeechSynthesizer
 {
@@ -63,6 +70,8 @@ public sealed class SpeechSynthesizer
     public int MaxPositions => Generator.Layout.Positions;
     /// <summary>Phonemes (prompt + text) the model reads at most.</summary>
     public int MaxPhonemes => Config.Text!.MaxLength;
+    /// <summary>Mean duration in positions of each phoneme id in the model's training speech; null for a model trained on an even spread.</summary>
+    public IReadOnlyList<double>? Durations => Config.Text!.Durations;
 
     /// <summary>Loads a text-to-speech generator checkpoint and the speech tokenizer it was trained on.</summary>
     public static SpeechSynthesizer Load(string generatorCheckpoint, string tokenizerCheckpoint, Device? device = null)
@@ -113,7 +122,20 @@ public sealed class SpeechSynthesizer
     }
 
     /// <summary>A prompt from audio (see <see cref="PromptAudio"/>) and the text it speaks.</summary>
-    public SpeechPrompt Prompt(MonoAudio audio, string text) => Prompt(audio, Phonemize(text));
+    public SpeechPrompt Prompt(MonoAudio audio, string text) => PromptFromSpeech(PromptAudio(audio, Tokenizer.Mel.SampleRate), text);
+
+    /// <summary>
+    /// A prompt from audio already prepared by <see cref="PromptAudio"/> and its transcript; for a model
+    /// trained on aligned tokens, its phonemes are aligned with the audio.
+    /// </summary>
+    public SpeechPrompt PromptFromSpeech(MonoAudio speech, string text)
+    {
+        var ids = Phonemize(text);
+        var prompt = PromptFromSpeech(speech, ids);
+        if (Durations is null) return prompt;
+        var symbols = Phonemizer.Shared.Phonemize(text);
+        return prompt with { Starts = [.. PhonemeAligner.Align(text, symbols, speech).Select(t => Math.Min(prompt.Positions, t * Tokenizer.PositionRate))] };
+    }
 
     /// <summary>A prompt from audio (see <see cref="PromptAudio"/>) and the phoneme ids of what it says.</summary>
     public SpeechPrompt Prompt(MonoAudio audio, int[] phonemes) => PromptFromSpeech(PromptAudio(audio, Tokenizer.Mel.SampleRate), phonemes);
@@ -128,13 +150,56 @@ public sealed class SpeechSynthesizer
         return new SpeechPrompt(codes.DetachFromDisposeScope(), phonemes, speech.Seconds);
     }
 
-    /// <summary>A prompt from tokens already made (e.g. another utterance of a corpus).</summary>
-    public static SpeechPrompt PromptFromTokens(Tensor codes, int[] phonemes, double positionRate)
-        => new(codes.cpu().to(ScalarType.Int64), phonemes, codes.shape[0] / positionRate);
+    /// <summary>A prompt from tokens already made (e.g. another utterance of a corpus), with its phoneme starts when known.</summary>
+    public static SpeechPrompt PromptFromTokens(Tensor codes, int[] phonemes, double positionRate, double[]? starts = null)
+        => new(codes.cpu().to(ScalarType.Int64), phonemes, codes.shape[0] / positionRate, starts);
 
-    /// <summary>Positions of new speech for <paramref name="phonemes"/> at the prompt's speaking rate (at least one).</summary>
+    /// <summary>Positions of new speech for <paramref name="phonemes"/> at the prompt's speaking rate in phonemes per position (at least one).</summary>
     public static int TargetPositions(SpeechPrompt prompt, int phonemes, double lengthScale = 1.0)
         => Math.Max(1, (int)Math.Round(lengthScale * prompt.Positions * phonemes / Math.Max(1, prompt.Phonemes.Length)));
+
+    /// <summary>
+    /// Positions of new speech for <paramref name="text"/> after <paramref name="prompt"/> (at least one): with
+    /// <paramref name="durations"/>, the text's summed mean durations × the prompt's positions / its phonemes'
+    /// summed mean durations; without, <see cref="TargetPositions(SpeechPrompt, int, double)"/>.
+    /// </summary>
+    public static int TargetPositions(SpeechPrompt prompt, IReadOnlyList<int> text, IReadOnlyList<double>? durations, double lengthScale = 1.0)
+    {
+        if (durations is null) return TargetPositions(prompt, text.Count, lengthScale);
+        double promptTime = prompt.Phonemes.Sum(p => durations[p]), textTime = text.Sum(p => durations[p]);
+        if (promptTime <= 0) return TargetPositions(prompt, text.Count, lengthScale);
+        return Math.Max(1, (int)Math.Round(lengthScale * textTime * prompt.Positions / promptTime));
+    }
+
+    /// <summary>
+    /// Where each of <paramref name="phonemes"/> starts when they fill positions [<paramref name="from"/>,
+    /// <paramref name="to"/>) in proportion to their mean <paramref name="durations"/> (evenly when those sum to 0).
+    /// </summary>
+    public static double[] SpreadStarts(IReadOnlyList<int> phonemes, IReadOnlyList<double> durations, double from, double to)
+    {
+        var starts = new double[phonemes.Count];
+        double total = phonemes.Sum(p => durations[p]), at = 0;
+        for (int i = 0; i < starts.Length; i++)
+        {
+            double share = total > 0 ? at / total : (double)i / starts.Length;
+            starts[i] = from + (to - from) * share;
+            at += durations[phonemes[i]];
+        }
+        return starts;
+    }
+
+    /// <summary>
+    /// Phoneme starts as fractions of the <paramref name="length"/> positions of prompt + new speech: the
+    /// prompt's own starts (when known) then the text's spread over the new positions, or all phonemes
+    /// spread over the whole sequence.
+    /// </summary>
+    public static float[] ConditionStarts(SpeechPrompt prompt, IReadOnlyList<int> text, IReadOnlyList<double> durations, int length)
+    {
+        double[] starts = prompt.Starts is { } known && known.Length == prompt.Phonemes.Length
+            ? [.. known, .. SpreadStarts(text, durations, prompt.Positions, length)]
+            : SpreadStarts([.. prompt.Phonemes, .. text], durations, 0, length);
+        return [.. starts.Select(s => (float)(s / length))];
+    }
 
     /// <summary>
     /// Speaks each text (phoneme ids) in the voice of its prompt, as one batch. <paramref name="positions"/>
@@ -147,7 +212,7 @@ public sealed class SpeechSynthesizer
     {
         if (texts.Count == 0 || texts.Count != prompts.Count) throw new ArgumentException("give one prompt per text");
         int b = texts.Count, d = Tokenizer.Depth;
-        var targets = positions ?? [.. texts.Select((t, i) => TargetPositions(prompts[i], t.Length, lengthScale))];
+        var targets = positions ?? [.. texts.Select((t, i) => TargetPositions(prompts[i], t, Durations, lengthScale))];
         if (targets.Count != b || targets.Any(t => t < 1)) throw new ArgumentException("give each text at least one position to speak");
         var lengths = new long[b];
         for (int i = 0; i < b; i++)
@@ -174,7 +239,10 @@ public sealed class SpeechSynthesizer
                 known[i].narrow(0, 0, lp).copy_(prompts[i].Codes);
                 knownDepths[i].narrow(0, 0, lp).fill_(d);
             }
-            var condition = PhonemeCondition.Of([.. texts.Select((t, i) => (IReadOnlyList<int>)[.. prompts[i].Phonemes, .. t])], device);
+            var starts = Durations is { } durations
+                ? texts.Select((t, i) => (IReadOnlyList<float>)ConditionStarts(prompts[i], t, durations, (int)lengths[i])).ToList()
+                : null;
+            var condition = PhonemeCondition.Of([.. texts.Select((t, i) => (IReadOnlyList<int>)[.. prompts[i].Phonemes, .. t])], device, starts);
             var request = new SampleRequest(condition, settings)
             {
                 Known = new KnownTokens(known.to(device), knownDepths.to(device)),

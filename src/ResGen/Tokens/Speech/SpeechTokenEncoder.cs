@@ -11,9 +11,12 @@ public static class SpeechTokenEncoder
     public static int[] PhonemeIds(string phonemes, Text.PhonemeVocabulary vocabulary)
         => vocabulary.Encode(phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
-    /// <summary>Encodes the utterances of <paramref name="split"/> (all of them, or <paramref name="limit"/> spread over the split).</summary>
+    /// <summary>
+    /// Encodes the utterances of <paramref name="split"/> (all of them, or <paramref name="limit"/> spread over the split);
+    /// with <paramref name="align"/>, each with its phonemes' start positions (<see cref="Text.PhonemeAligner"/> on its WAV).
+    /// </summary>
     public static SpeechTokens Encode(SpeechTokenizer tokenizer, string tokenizerHash, SpeechCorpus corpus, string split, int? limit = null,
-                                      Device? device = null, IProgress<double>? progress = null)
+                                      Device? device = null, IProgress<double>? progress = null, bool align = true)
     {
         var utterances = WavMelSource.Spread(corpus.Split(split).ToList(), limit);
         using var mels = WavMelSource.FromUtterances(corpus, utterances, split, tokenizer.Mel, cacheBytes: 0);
@@ -28,7 +31,15 @@ public static class SpeechTokenEncoder
                 using var _ = torch.no_grad();
                 var codes = tokenizer.EncodeUtterance(mels.Get(i).to(device ?? torch.CPU)).cpu().to(ScalarType.Int16);
                 var u = utterances[i];
-                items[i] = new SpeechTokenItem(u.Id, u.Speaker, codes.data<short>().ToArray(), PhonemeIds(u.Phonemes, corpus.Vocabulary));
+                var symbols = u.Phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                float[]? starts = null;
+                if (align)
+                {
+                    var audio = Audio.WavFile.Read(corpus.WavPath(u), tokenizer.Mel.SampleRate);
+                    int frames = (int)codes.shape[0];
+                    starts = [.. Text.PhonemeAligner.Align(u.Text, symbols, audio).Select(t => (float)Math.Min(frames, t * tokenizer.PositionRate))];
+                }
+                items[i] = new SpeechTokenItem(u.Id, u.Speaker, codes.data<short>().ToArray(), corpus.Vocabulary.Encode(symbols), starts);
                 progress?.Report(i + 1);
             }
         }

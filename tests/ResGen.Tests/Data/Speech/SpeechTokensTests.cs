@@ -50,6 +50,66 @@ public sealed class SpeechTokensTests
         Assert.Throws<UserErrorException>(() => new SpeechTokens([new SpeechTokenItem("a", "s", [1, 2, 3], [10])], D, 16, 10, 20, ""));
     }
 
+    /// <summary>The set with each phoneme lasting one frame (the last until the end).</summary>
+    static SpeechTokens AlignedSet()
+        => new([.. Set().Items.Select(i => i with { Starts = [.. Enumerable.Range(0, i.Phonemes.Length).Select(p => (float)Math.Min(p, i.Frames(D)))] })], D, 16, 10, 20, "abc");
+
+    [Fact]
+    public void AlignedSetsKeepTheirStartsAndGiveMeanDurations()
+    {
+        var set = AlignedSet();
+        Assert.True(set.Aligned);
+        Assert.False(Set().Aligned);
+        Assert.Null(Set().MeanDurations());
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "t.safetensors");
+        set.Save(path);
+        var back = SpeechTokens.Load(path);
+        for (int i = 0; i < set.Count; i++) Assert.Equal(set.Items[i].Starts, back.Items[i].Starts);
+        var durations = set.MeanDurations()!;
+        Assert.Equal(10, durations.Length);
+        Assert.Equal(0, durations[0]);
+        Assert.All(durations.Skip(1), v => Assert.InRange(v, 0, 10));
+        // every phoneme but an utterance's last lasts one frame; a short utterance's late phonemes last 0
+        double total = set.Items.Sum(i => i.Frames(D));
+        double counted = set.Items.Sum(i => i.Phonemes.Length);
+        Assert.InRange(durations.Skip(1).Average(), 0.2, total / counted * 3);
+        // mixed, non-monotone or out-of-range starts are refused
+        Assert.Throws<UserErrorException>(() => new SpeechTokens([set.Items[0], Set().Items[1]], D, 16, 10, 20, "abc"));
+        Assert.Throws<UserErrorException>(() => new SpeechTokens([set.Items[0] with { Starts = [1f, 0f] }], D, 16, 10, 20, "abc"));
+        Assert.Throws<UserErrorException>(() => new SpeechTokens([set.Items[0] with { Starts = [0f, 99f] }], D, 16, 10, 20, "abc"));
+    }
+
+    [Fact]
+    public void AlignedBatchesGiveStartsAsFractionsOfEachSequence()
+    {
+        var set = AlignedSet();
+        var rng = new Random(3);
+        for (int round = 0; round < 20; round++)
+        {
+            var (tokens, text) = set.Batch([0, 1, 2, 3, 4, 5], 16, new PromptSettings(1.0, 0.5, 0.5), rng);
+            var lengths = tokens.Lengths!.data<long>().ToArray();
+            var prompts = tokens.PromptLengths!.data<long>().ToArray();
+            for (int e = 0; e < 6; e++)
+            {
+                var target = set.Items[e];
+                var starts = text.Starts![e].data<float>().ToArray();
+                int p = (int)text.Lengths[e].item<long>();
+                long offset = lengths[e] - target.Frames(D);      // the mate's frames before the target in a pair, else 0
+                var expected = target.Starts!.Select(s => (s + offset) / lengths[e]).ToArray();
+                Assert.Equal(expected, starts[(p - target.Phonemes.Length)..p], new FloatTolerance(1e-6f));
+                for (int i = 1; i < p; i++) Assert.True(starts[i] >= starts[i - 1]);
+                if (offset > 0) Assert.Equal(prompts[e], offset);
+            }
+        }
+    }
+
+    sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(float obj) => 0;
+    }
+
     [Fact]
     public void BatchesPadAndPromptWithAPrefixOrAnotherUtteranceOfTheSameSpeaker()
     {

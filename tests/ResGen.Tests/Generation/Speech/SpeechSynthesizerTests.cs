@@ -22,6 +22,23 @@ public sealed class SpeechSynthesizerTests
         Assert.Equal(1, SpeechSynthesizer.TargetPositions(prompt, 1));
     }
 
+    [Fact]
+    public void AlignedModelsTimeTheTextByMeanDurationsAtThePromptsRate()
+    {
+        double[] durations = [0, 0, 0, 2, 1];                 // ids 3 and 4 last 2 and 1 positions; 1 and 2 nothing
+        var prompt = new SpeechPrompt(torch.zeros(12, 4, torch.ScalarType.Int64), [3, 4, 3], 1.2);   // 5 mean positions said in 12: 2.4× slower
+        Assert.Equal(12, SpeechSynthesizer.TargetPositions(prompt, [3, 2, 4, 2, 3], durations));   // 5 × 2.4
+        Assert.Equal(5, SpeechSynthesizer.TargetPositions(prompt, [4, 4], durations));             // 2 × 2.4 = 4.8
+        Assert.Equal(12, SpeechSynthesizer.TargetPositions(prompt, [3, 4, 3], null));              // unaligned: by phoneme count (4 positions each)
+        Assert.Equal(new[] { 10.0, 14.0, 14.0, 16.0 }, SpeechSynthesizer.SpreadStarts([3, 1, 4, 3], durations, 10, 20));
+        Assert.Equal(new[] { 0.0, 2.5, 5.0, 7.5 }, SpeechSynthesizer.SpreadStarts([1, 2, 1, 2], durations, 0, 10));   // nothing timed: even
+        // a prompt with its own timings keeps them; the text fills the rest
+        var timed = prompt with { Starts = [0, 5, 9] };
+        Assert.Equal(new[] { 0f, 5 / 20f, 9 / 20f, 12 / 20f, 16 / 20f }, SpeechSynthesizer.ConditionStarts(timed, [3, 3], durations, 20));
+        // without them every phoneme is spread over the whole sequence
+        Assert.Equal(new[] { 0f, 0.4f, 0.6f }, SpeechSynthesizer.ConditionStarts(prompt, [], durations, 20).Select(v => MathF.Round(v, 4)));
+    }
+
     [SpeechToolsInstalledFact]
     public void ATwoWordAndATwentyWordSentenceGetSpeechInProportion()
     {
@@ -32,7 +49,7 @@ public sealed class SpeechSynthesizerTests
         var kind = GeneratorKinds.ResGen;
         var cfg = kind.LoadConfig(Path.Combine(Repo.Root(), "configs/resgen-tts-tiny.json"), [])
             .WithTokens(new ResGen.Tokens.TokenLayout { GridHeight = 1, GridWidth = 400, Depth = tok.Depth, CodebookSize = tok.CodebookSize, CodeDim = tok.CodeDim, Layout = ResGen.Tokens.PositionLayout.Sequence }, "")
-            .WithTextVocabulary(PhonemeVocabulary.Default.Count);
+            .WithText(PhonemeVocabulary.Default.Count, null);
         var gen = kind.Build(cfg, tok.Quantizer);
         gen.Module.eval();
         var tts = new SpeechSynthesizer(gen, cfg, tok, PhonemeVocabulary.Default);

@@ -39,7 +39,7 @@ public sealed class SpeechTrainingTests
         var quantizer = new ResidualVectorQuantizer(new RvqConfig { Depth = D, CodebookSize = K, CodeDim = 4 });
         var cfg = kind.LoadConfig(null, ["model.width=16", "model.layers=1", "model.heads=2", "model.condition=text", "model.text.layers=1", "model.text.max_length=64",
                 "train.steps=8", "train.batch_size=4", "train.warmup_steps=2", "train.checkpoint_every=2", "train.log_every=1", "train.eval_every=0"])
-            .WithTokens(data.LayoutFor(4), "").WithTextVocabulary(Vocab);
+            .WithTokens(data.LayoutFor(4), "").WithText(Vocab, null);
         IGenerator Fresh()
         {
             torch.manual_seed(9);
@@ -75,7 +75,7 @@ public sealed class SpeechTrainingTests
         foreach (var kind in new[] { GeneratorKinds.ResGen, GeneratorKinds.RqTransformer })
         {
             var cfg = kind.LoadConfig(null, ["model.width=16", "model.layers=1", "model.heads=2", "model.condition=text", "model.text.layers=1", "model.text.max_length=64"])
-                .WithTokens(data.LayoutFor(4), "").WithTextVocabulary(Vocab);
+                .WithTokens(data.LayoutFor(4), "").WithText(Vocab, null);
             torch.manual_seed(4);
             var model = kind.Build(cfg, quantizer);
             model.Module.eval();
