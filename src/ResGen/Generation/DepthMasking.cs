@@ -8,7 +8,11 @@ namespace ResGen.Generation;
 /// The forward (masking) process of ResGen. A draw r ~ U[0,1) gives n = ⌈γ(r)·L·D⌉ tokens to
 /// mask; n cells of the L×D grid are picked uniformly without replacement, so that the per-position
 /// counts k_i follow the multivariate hypergeometric law; at each position the k_i finest depths
-/// are masked (a visible coarse prefix, a masked fine suffix).
+/// are masked (a visible coarse prefix, a masked fine suffix). Optionally (not in the paper) a share
+/// of the examples is masked whole positions at a time instead: ⌈γ(r)·L⌉ random positions lose all D
+/// depths. Under the hypergeometric law a position is wholly masked with probability ≈ γ^D, which for
+/// D = 32 means almost only at γ ≈ 1, so a deep model rarely learns to predict a position from nothing,
+/// the state every sampled position starts in.
 /// </summary>
 public static class DepthMasking
 {
@@ -17,9 +21,10 @@ public static class DepthMasking
     /// <paramref name="lengths"/> [B], only the first length_b positions of example b take part
     /// (n = ⌈γ(r)·length_b·D⌉ of its cells); padded positions get 0. <paramref name="maskable"/> [B, L]
     /// (overrides the lengths) names the positions that take part, e.g. the real ones after a prompt.
+    /// A share <paramref name="wholePositions"/> of the examples masks whole positions instead (⌈γ(r)·L⌉ of them, all depths).
     /// </summary>
     public static Tensor SampleCounts(long batch, int positions, int depth, string schedule, Generator? generator, Device? device = null,
-        Tensor? lengths = null, Tensor? maskable = null)
+        Tensor? lengths = null, Tensor? maskable = null, double wholePositions = 0)
     {
         using var scope = torch.NewDisposeScope();
         // random numbers come from the generator's device; no host synchronisation
@@ -28,8 +33,14 @@ public static class DepthMasking
         var total = valid is null
             ? torch.full(batch, (double)positions * depth, ScalarType.Float64, device: device)
             : valid.sum(1).to(ScalarType.Float64) * depth;
-        var n = (MaskSchedule.Gamma(schedule, r) * total - 1e-9).ceil().clamp_min(1).minimum(total).to(ScalarType.Int64);
-        return HypergeometricCounts(n, positions, depth, generator, valid).MoveToOuterDisposeScope();
+        var gamma = MaskSchedule.Gamma(schedule, r);
+        var n = (gamma * total - 1e-9).ceil().clamp_min(1).minimum(total).to(ScalarType.Int64);
+        var k = HypergeometricCounts(n, positions, depth, generator, valid);
+        if (wholePositions <= 0) return k.MoveToOuterDisposeScope();
+        var whole = torch.rand(batch, dtype: ScalarType.Float64, generator: generator, device: device) < wholePositions;
+        var m = (gamma * (total / depth) - 1e-9).ceil().clamp_min(1).minimum(total / depth).to(ScalarType.Int64);
+        var byPosition = HypergeometricCounts(m, positions, 1, generator, valid) * depth;
+        return torch.where(whole.unsqueeze(1), byPosition, k).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -106,4 +106,27 @@ public sealed class MaskingTests
         // every share of the real cells is reached, up to all of them
         Assert.True((n == lengths * d).any().item<bool>());
     }
+
+    [Fact]
+    public void WholePositionMaskingMasksAllDepthsOfSomeRealPositions()
+    {
+        const int l = 6, d = 32, batch = 2000;
+        var lengths = torch.tensor(new long[] { 6, 3 }).repeat(batch / 2);
+        var g = new Generator(4);
+        var paper = DepthMasking.SampleCounts(batch, l, d, "cosine", g, lengths: lengths);
+        var mixed = DepthMasking.SampleCounts(batch, l, d, "cosine", g, lengths: lengths, wholePositions: 0.5);
+        var valid = ResGen.Tokens.TokenBatch.ValidMask(lengths, l);
+        Assert.True((mixed.masked_select(valid.logical_not()) == 0).all().item<bool>(), "a padded position was masked");
+        // examples masked by position hold only 0 or D per position, at least one D
+        var byPosition = ((mixed == 0).logical_or(mixed == d)).all(1).logical_and((mixed == d).any(1));
+        double share = byPosition.to(ScalarType.Float32).mean().item<float>();
+        Assert.InRange(share, 0.45, 0.6);   // half by design, plus the few hypergeometric draws that happen to look so
+        // at D = 32 the paper's law almost never masks a whole position; the mixture does so often
+        double wholePaper = (paper == d).logical_and(valid).to(ScalarType.Float32).sum().item<float>() / valid.sum().item<long>();
+        double wholeMixed = (mixed == d).logical_and(valid).to(ScalarType.Float32).sum().item<float>() / valid.sum().item<long>();
+        Assert.True(wholeMixed > 0.2 && wholeMixed > 3 * wholePaper, $"whole positions: {wholeMixed:P1} mixed, {wholePaper:P1} paper");
+        // the default is the paper's law, draw for draw
+        var again = DepthMasking.SampleCounts(batch, l, d, "cosine", new Generator(4), lengths: lengths, wholePositions: 0);
+        Assert.True((again == paper).all().item<bool>());
+    }
 }

@@ -9,6 +9,12 @@ public sealed record ResGenModelConfig : TransformerModelConfig
     public int HeadRank { get; init; } = 64;
     /// <summary>Mask schedule γ shared by training and sampling: cosine, linear, square, cubic, sqrt.</summary>
     public string Schedule { get; init; } = "cosine";
+    /// <summary>
+    /// Share of training examples masked whole positions at a time (all depths of ⌈γ·L⌉ positions)
+    /// instead of by the paper's hypergeometric spread; 0 (the paper) by default. Deep tokens (D = 32
+    /// speech) need it: see <see cref="DepthMasking"/>.
+    /// </summary>
+    public double WholePositionShare { get; init; }
 
     public override void Validate()
     {
@@ -16,5 +22,6 @@ public sealed record ResGenModelConfig : TransformerModelConfig
         if (MixtureComponents < 1) throw new UserErrorException($"model mixture_components must be at least 1, got {MixtureComponents}.");
         if (HeadRank < 1) throw new UserErrorException($"model head_rank must be at least 1, got {HeadRank}.");
         MaskSchedule.Check(Schedule);
+        if (!(WholePositionShare is >= 0 and <= 1)) throw new UserErrorException($"model whole_position_share must lie in 0..1, got {WholePositionShare}.");
     }
 }

@@ -30,7 +30,7 @@ public sealed class ResGenModel(ResGenNetwork network, ResidualVectorQuantizer q
         var valid = tokens.Valid;
         var maskable = tokens.Prompt is { } prompt ? (valid ?? torch.ones_like(prompt)).logical_and(prompt.logical_not()) : null;
         var k = DepthMasking.SampleCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, Network.Model.Schedule, generator, indices.device,
-            tokens.Lengths, maskable);
+            tokens.Lengths, maskable, Network.Model.WholePositionShare);
         var visible = layout.Depth - k;
         Tensor prefix, target;
         using (torch.no_grad()) (prefix, target) = Quantizer.EmbedSplit(indices, visible);
