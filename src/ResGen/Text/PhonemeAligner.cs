@@ -28,12 +28,7 @@ public static class PhonemeAligner
     {
         ArgumentNullException.ThrowIfNull(audio);
         if (symbols.Count == 0) throw new ArgumentException("no symbols to align", nameof(symbols));
-        var (samples, reports) = EspeakLibrary.SynthesizeWithPhonemes(Phonemizer.Voice, text);
-        var reference = Resampler.Resample(new MonoAudio([.. samples.Select(v => v / 32768f)], EspeakLibrary.SynthesisRate), Features.SampleRate);
-        var bounds = SilenceTrim.Bounds(reference) ?? (0, reference.Samples.Length);
-        reference = new MonoAudio(reference.Samples[bounds.Start..bounds.End], reference.SampleRate);
-        double offset = (double)bounds.Start / Features.SampleRate;
-        var referenceStarts = StartsInReference(symbols, reports.Select(r => (r.Phoneme, r.Sample / (double)EspeakLibrary.SynthesisRate - offset)).ToList(), reference.Seconds);
+        var (reference, referenceStarts) = Speak(text, symbols);
 
         var target = audio.SampleRate == Features.SampleRate ? audio : Resampler.Resample(audio, Features.SampleRate);
         var map = WarpMap(reference, target);
@@ -45,6 +40,27 @@ public static class PhonemeAligner
             starts[i] = Math.Clamp(Math.Max(t, i > 0 ? starts[i - 1] : 0), 0, seconds);
         }
         return starts;
+    }
+
+    /// <summary>
+    /// <see cref="Align"/> in token positions: each symbol's start × <paramref name="positionRate"/>
+    /// (positions per second), at most <paramref name="positions"/> (the recording's length in positions).
+    /// </summary>
+    public static double[] AlignPositions(string text, IReadOnlyList<string> symbols, MonoAudio audio, double positionRate, int positions)
+        => [.. Align(text, symbols, audio).Select(t => Math.Min(positions, t * positionRate))];
+
+    /// <summary>
+    /// espeak-ng speaking <paramref name="text"/> (16 kHz, silence trimmed to 0.1 s as the corpus is) and
+    /// when it starts each of <paramref name="symbols"/> (seconds from the trimmed start).
+    /// </summary>
+    public static (MonoAudio Audio, double[] Starts) Speak(string text, IReadOnlyList<string> symbols, string voice = Phonemizer.Voice, int rate = 175)
+    {
+        var (samples, reports) = EspeakLibrary.SynthesizeWithPhonemes(voice, text, rate);
+        var audio = Resampler.Resample(new MonoAudio([.. samples.Select(v => v / 32768f)], EspeakLibrary.SynthesisRate), Features.SampleRate);
+        var (start, end) = SilenceTrim.Bounds(audio) ?? (0, audio.Samples.Length);
+        var trimmed = new MonoAudio(audio.Samples[start..end], audio.SampleRate);
+        double offset = (double)start / Features.SampleRate;
+        return (trimmed, StartsInReference(symbols, [.. reports.Select(r => (r.Phoneme, r.Sample / (double)EspeakLibrary.SynthesisRate - offset))], trimmed.Seconds));
     }
 
     /// <summary>Whether a symbol is a sound (not a stress mark, a word boundary or punctuation).</summary>

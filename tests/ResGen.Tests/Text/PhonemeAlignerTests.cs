@@ -9,15 +9,7 @@ public sealed class PhonemeAlignerTests
     const string Text = "Naturally, he didn't argue with Big John, but he wasn't happy about it.";
 
     /// <summary>espeak-ng's own report of when it starts each symbol in a rendering (a voice variant at a rate), in seconds from the trimmed start.</summary>
-    static (MonoAudio Audio, double[] Truth) Rendering(string[] symbols, string voice, int rate)
-    {
-        var (samples, reports) = EspeakLibrary.SynthesizeWithPhonemes(voice, Text, rate);
-        var audio = Resampler.Resample(new MonoAudio([.. samples.Select(v => v / 32768f)], EspeakLibrary.SynthesisRate), WavFile.SpeechRate);
-        var (start, end) = SilenceTrim.Bounds(audio)!.Value;
-        var trimmed = new MonoAudio(audio.Samples[start..end], audio.SampleRate);
-        double offset = (double)start / audio.SampleRate;
-        return (trimmed, PhonemeAligner.StartsInReference(symbols, [.. reports.Select(r => (r.Phoneme, r.Sample / (double)EspeakLibrary.SynthesisRate - offset))], trimmed.Seconds));
-    }
+    static (MonoAudio Audio, double[] Truth) Rendering(string[] symbols, string voice, int rate) => PhonemeAligner.Speak(Text, symbols, voice, rate);
 
     [SpeechToolsInstalledFact]
     public void ReportsMatchTheSymbolsInOrder()

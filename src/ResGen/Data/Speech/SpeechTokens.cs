@@ -49,7 +49,7 @@ public sealed class SpeechTokens
             if (it.Codes.Any(c => c < 0 || c >= codebookSize)) throw new UserErrorException($"utterance {it.Id} has a code outside 0..{codebookSize - 1}.");
             if (it.Phonemes.Any(p => p < 1 || p >= vocabulary)) throw new UserErrorException($"utterance {it.Id} has a phoneme id outside 1..{vocabulary - 1}.");
             if (it.Starts is { } s && (s.Length != it.Phonemes.Length || s.Any(v => !float.IsFinite(v) || v < 0 || v > it.Frames(depth)) || s.Zip(s.Skip(1)).Any(x => x.Second < x.First)))
-                throw new UserErrorException($"utterance {it.Id} has phoneme starts that are not one non-decreasing position within its {it.Frames(depth)} frames per phoneme.");
+                throw new UserErrorException($"utterance {it.Id} has phoneme starts that are not one non-decreasing position per phoneme within its {it.Frames(depth)} frames.");
         }
         if (items.Any(i => i.Starts is null) && items.Any(i => i.Starts is not null))
             throw new UserErrorException("the speech token set mixes aligned and unaligned utterances.");

@@ -195,8 +195,8 @@ public static class TtsEvaluation
                     // a model trained on aligned tokens gets the prompt's phoneme timings as a user's prompt would (aligned from its audio);
                     // a continuation's prompt holds only part of its text, which is spread over the whole sequence instead
                     double[]? starts = tts.Durations is not null && !c.Continuation
-                        ? [.. PhonemeAligner.Align(c.Prompt.Text, c.Prompt.Phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries), promptAudio)
-                            .Select(t => Math.Min(codes.shape[0], t * tokenizer.PositionRate))]
+                        ? PhonemeAligner.AlignPositions(c.Prompt.Text, c.Prompt.Phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries), promptAudio,
+                            tokenizer.PositionRate, (int)codes.shape[0])
                         : null;
                     var prompt = SpeechSynthesizer.PromptFromTokens(codes, promptPhonemes, tokenizer.PositionRate, starts);
                     prompt.Codes.DetachFromDisposeScope();

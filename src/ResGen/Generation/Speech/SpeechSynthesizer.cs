@@ -134,7 +134,7 @@ public sealed class SpeechSynthesizer
         var prompt = PromptFromSpeech(speech, ids);
         if (Durations is null) return prompt;
         var symbols = Phonemizer.Shared.Phonemize(text);
-        return prompt with { Starts = [.. PhonemeAligner.Align(text, symbols, speech).Select(t => Math.Min(prompt.Positions, t * Tokenizer.PositionRate))] };
+        return prompt with { Starts = PhonemeAligner.AlignPositions(text, symbols, speech, Tokenizer.PositionRate, prompt.Positions) };
     }
 
     /// <summary>A prompt from audio (see <see cref="PromptAudio"/>) and the phoneme ids of what it says.</summary>

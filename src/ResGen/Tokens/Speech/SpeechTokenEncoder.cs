@@ -36,8 +36,7 @@ public static class SpeechTokenEncoder
                 if (align)
                 {
                     var audio = Audio.WavFile.Read(corpus.WavPath(u), tokenizer.Mel.SampleRate);
-                    int frames = (int)codes.shape[0];
-                    starts = [.. Text.PhonemeAligner.Align(u.Text, symbols, audio).Select(t => (float)Math.Min(frames, t * tokenizer.PositionRate))];
+                    starts = [.. Text.PhonemeAligner.AlignPositions(u.Text, symbols, audio, tokenizer.PositionRate, (int)codes.shape[0]).Select(t => (float)t)];
                 }
                 items[i] = new SpeechTokenItem(u.Id, u.Speaker, codes.data<short>().ToArray(), corpus.Vocabulary.Encode(symbols), starts);
                 progress?.Report(i + 1);
