@@ -49,7 +49,12 @@ public static class TrainCommand
             var (train, val, quantizer, tokHash) = OpenData(pr.GetValue(tokens)!, pr.GetValue(valTokens), pr.GetValue(tokenizer)!, dev);
             cfg = cfg.WithTokens(train.LayoutFor(quantizer.CodeDim), tokHash,
                 train is TokenCacheData { Cache.ClassNames: { Length: > 0 } names } ? names : null);
-            if (train is SpeechTokenData speech) cfg = cfg.WithText(speech.Tokens.Vocabulary, speech.Tokens.MeanDurations());
+            if (train is SpeechTokenData speech)
+            {
+                if (file is null && isResume && cfg.Text is { } text && (text.Durations is not null) != speech.Tokens.Aligned)
+                    throw new UserErrorException($"the run in '{outDir}' was trained {(speech.Tokens.Aligned ? "without" : "with")} phoneme timings but '{pr.GetValue(tokens)}' has {(speech.Tokens.Aligned ? "them" : "none")}; resume it on the tokens it started with.");
+                cfg = cfg.WithText(speech.Tokens.Vocabulary, speech.Tokens.MeanDurations());
+            }
             cfg.Validate();
             train.Check(cfg);
             torch.manual_seed(cfg.Train.Seed);
@@ -112,6 +117,8 @@ public static class TrainCommand
             {
                 var v = ResGen.Data.Speech.SpeechTokens.Load(valPath);
                 CheckHash(v.TokenizerHash, speechHash, valPath);
+                if (v.Aligned != speech.Aligned)
+                    throw new UserErrorException($"'{(v.Aligned ? tokensPath : valPath)}' has no phoneme timings but '{(v.Aligned ? valPath : tokensPath)}' has; re-encode it with `resgen tokenizer encode`.");
                 valData = new SpeechTokenData(v, trainData.Positions, new ResGen.Data.Speech.PromptSettings());
             }
             return (trainData, valData, speechTok.Quantizer, speechHash);

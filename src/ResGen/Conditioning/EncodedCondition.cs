@@ -6,7 +6,8 @@ namespace ResGen.Conditioning;
 /// <summary>
 /// A condition as a network reads it: one vector per example [B, W] (after SiLU) that sets every
 /// block's adaLN, and — for text — a context sequence [B, P, W] with its real positions [B, P]
-/// that the blocks cross-attend to, with the progress (i + ½)/P of each context position [B, P] and
+/// that the blocks cross-attend to, with the progress of each context position's centre in time [B, P]
+/// (its aligned start and end as fractions of the sequence; (i + ½)/P for an even spread) and
 /// the context length P [B] (float) from which <see cref="TextEncoder.AlignmentBias"/> is made, and
 /// where each context position starts as a fraction of the sequence it conditions [B, P] (for
 /// <see cref="TextEncoder.Aligned"/>).

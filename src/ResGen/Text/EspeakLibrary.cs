@@ -68,6 +68,7 @@ internal static class EspeakLibrary
                 throw new UserErrorException($"the espeak-ng library ({Name}) cannot be loaded; install the Debian package espeak-ng (sudo apt-get install espeak-ng).", e);
             }
             if (rate <= 0) throw new UserErrorException($"espeak-ng could not start (code {rate}): its data folder is missing or damaged; reinstall the Debian package espeak-ng-data.");
+            if (rate != SynthesisRate) throw new InvalidOperationException($"espeak-ng speaks at {rate} Hz, not the {SynthesisRate} Hz this project reads its events at.");
             version = Marshal.PtrToStringUTF8(Info(IntPtr.Zero)) ?? "unknown";
             return version;
         }

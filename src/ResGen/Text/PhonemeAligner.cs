@@ -144,7 +144,7 @@ public static class PhonemeAligner
     {
         var logMel = MelSpectrogram.FromWaveform(torch.tensor(audio.Samples), Features);
         var features = torch.cat([MelCepstralDistortion.Cepstra(logMel), logMel.mean([0]).unsqueeze(-1)], -1);
-        return (features - features.mean([0], keepdim: true)) / (features.std(0, keepdim: true) + 1e-5);
+        return (features - features.mean([0], keepdim: true)) / (features.std(0, unbiased: false, keepdim: true) + 1e-5);
     }
 
     static double Interpolate(double[] values, double x)

@@ -52,7 +52,7 @@ public sealed class SpeechTokens
                 throw new UserErrorException($"utterance {it.Id} has phoneme starts that are not one non-decreasing position per phoneme within its {it.Frames(depth)} frames.");
         }
         if (items.Any(i => i.Starts is null) && items.Any(i => i.Starts is not null))
-            throw new UserErrorException("the speech token set mixes aligned and unaligned utterances.");
+            throw new UserErrorException("the speech token set mixes utterances with and without phoneme timings; re-encode the corpus with `resgen tokenizer encode`.");
         Items = items;
         Depth = depth;
         CodebookSize = codebookSize;
@@ -80,13 +80,15 @@ public sealed class SpeechTokens
 
     /// <summary>
     /// Mean duration in positions of each phoneme id 0..Vocabulary−1 over the set (a phoneme lasts until the
-    /// next starts, the last until the end; an id never seen gets the mean over all sounds), or null when unaligned.
+    /// next starts, the last until the end; an id never seen gets the mean of the phonemes that last at all), or null when unaligned.
     /// </summary>
     public double[]? MeanDurations()
     {
         if (!Aligned) return null;
         var sum = new double[Vocabulary];
         var count = new int[Vocabulary];
+        double lasting = 0;
+        int lastingCount = 0;
         foreach (var it in Items)
         {
             var s = it.Starts!;
@@ -95,9 +97,10 @@ public sealed class SpeechTokens
                 double end = i + 1 < s.Length ? s[i + 1] : it.Frames(Depth);
                 sum[it.Phonemes[i]] += end - s[i];
                 count[it.Phonemes[i]]++;
+                if (end > s[i]) { lasting += end - s[i]; lastingCount++; }
             }
         }
-        double overall = sum.Sum() / Math.Max(1, count.Sum());
+        double overall = lasting / Math.Max(1, lastingCount);
         return [.. sum.Select((v, id) => id == 0 ? 0 : count[id] > 0 ? Math.Round(v / count[id], 4) : Math.Round(overall, 4))];
     }
     public int MaxPhonemes => Items.Max(i => i.Phonemes.Length);

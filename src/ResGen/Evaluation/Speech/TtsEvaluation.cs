@@ -157,6 +157,7 @@ public static class TtsEvaluation
             clock.Elapsed.TotalSeconds, truthSeconds, truthSeconds, speakers));
         progress?.Report(++done / work);
 
+        var promptStarts = new Dictionary<string, double[]>(StringComparer.Ordinal);   // aligned once per prompt, shared by the systems
         foreach (var (name, tts, settings) in systems)
         {
             string dir = Path.Combine(outputFolder, name);
@@ -194,10 +195,10 @@ public static class TtsEvaluation
                     }
                     // a model trained on aligned tokens gets the prompt's phoneme timings as a user's prompt would (aligned from its audio);
                     // a continuation's prompt holds only part of its text, which is spread over the whole sequence instead
-                    double[]? starts = tts.Durations is not null && !c.Continuation
-                        ? PhonemeAligner.AlignPositions(c.Prompt.Text, c.Prompt.Phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries), promptAudio,
-                            tokenizer.PositionRate, (int)codes.shape[0])
-                        : null;
+                    double[]? starts = null;
+                    if (tts.Durations is not null && !c.Continuation && !promptStarts.TryGetValue(c.Prompt.Id, out starts))
+                        starts = promptStarts[c.Prompt.Id] = PhonemeAligner.AlignPositions(c.Prompt.Text,
+                            c.Prompt.Phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries), promptAudio, tokenizer.PositionRate, (int)codes.shape[0]);
                     var prompt = SpeechSynthesizer.PromptFromTokens(codes, promptPhonemes, tokenizer.PositionRate, starts);
                     prompt.Codes.DetachFromDisposeScope();
                     prompts.Add(prompt);

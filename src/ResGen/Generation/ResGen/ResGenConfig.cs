@@ -12,7 +12,8 @@ public sealed record ResGenModelConfig : TransformerModelConfig
     /// <summary>
     /// Share of training examples masked whole positions at a time (all depths of ⌈γ·L⌉ positions)
     /// instead of by the paper's hypergeometric spread; 0 (the paper) by default. Deep tokens (D = 32
-    /// speech) need it: see <see cref="DepthMasking"/>.
+    /// speech) need it: see <see cref="DepthMasking"/>. Validation and `eval tts`'s text check score with
+    /// the same mixture, so their NLLs compare only between runs of the same share.
     /// </summary>
     public double WholePositionShare { get; init; }
 

@@ -190,14 +190,16 @@ public sealed class SpeechSynthesizer
 
     /// <summary>
     /// Phoneme starts as fractions of the <paramref name="length"/> positions of prompt + new speech: the
-    /// prompt's own starts (when known) then the text's spread over the new positions, or all phonemes
-    /// spread over the whole sequence.
+    /// prompt's own starts (spread over its positions when unknown), then the text's spread over the new
+    /// positions; with no text (continuation: the prompt's phonemes are the whole text) all of them spread
+    /// over the whole sequence.
     /// </summary>
     public static float[] ConditionStarts(SpeechPrompt prompt, IReadOnlyList<int> text, IReadOnlyList<double> durations, int length)
     {
-        double[] starts = prompt.Starts is { } known && known.Length == prompt.Phonemes.Length
-            ? [.. known, .. SpreadStarts(text, durations, prompt.Positions, length)]
-            : SpreadStarts([.. prompt.Phonemes, .. text], durations, 0, length);
+        if (prompt.Starts is { } given && given.Length != prompt.Phonemes.Length)
+            throw new ArgumentException($"the prompt has {prompt.Phonemes.Length} phonemes but {given.Length} starts");
+        double[] starts = text.Count == 0 ? SpreadStarts(prompt.Phonemes, durations, 0, length)
+            : [.. prompt.Starts ?? SpreadStarts(prompt.Phonemes, durations, 0, prompt.Positions), .. SpreadStarts(text, durations, prompt.Positions, length)];
         return [.. starts.Select(s => (float)(s / length))];
     }
 

@@ -12,11 +12,11 @@ public static class SpeechTokenEncoder
         => vocabulary.Encode(phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>
-    /// Encodes the utterances of <paramref name="split"/> (all of them, or <paramref name="limit"/> spread over the split);
-    /// with <paramref name="align"/>, each with its phonemes' start positions (<see cref="Text.PhonemeAligner"/> on its WAV).
+    /// Encodes the utterances of <paramref name="split"/> (all of them, or <paramref name="limit"/> spread over the split),
+    /// each with its phonemes' start positions (<see cref="Text.PhonemeAligner"/> on its WAV).
     /// </summary>
     public static SpeechTokens Encode(SpeechTokenizer tokenizer, string tokenizerHash, SpeechCorpus corpus, string split, int? limit = null,
-                                      Device? device = null, IProgress<double>? progress = null, bool align = true)
+                                      Device? device = null, IProgress<double>? progress = null)
     {
         var utterances = WavMelSource.Spread(corpus.Split(split).ToList(), limit);
         using var mels = WavMelSource.FromUtterances(corpus, utterances, split, tokenizer.Mel, cacheBytes: 0);
@@ -32,12 +32,8 @@ public static class SpeechTokenEncoder
                 var codes = tokenizer.EncodeUtterance(mels.Get(i).to(device ?? torch.CPU)).cpu().to(ScalarType.Int16);
                 var u = utterances[i];
                 var symbols = u.Phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                float[]? starts = null;
-                if (align)
-                {
-                    var audio = Audio.WavFile.Read(corpus.WavPath(u), tokenizer.Mel.SampleRate);
-                    starts = [.. Text.PhonemeAligner.AlignPositions(u.Text, symbols, audio, tokenizer.PositionRate, (int)codes.shape[0]).Select(t => (float)t)];
-                }
+                var audio = Audio.WavFile.Read(corpus.WavPath(u), tokenizer.Mel.SampleRate);
+                float[] starts = [.. Text.PhonemeAligner.AlignPositions(u.Text, symbols, audio, tokenizer.PositionRate, (int)codes.shape[0]).Select(t => (float)t)];
                 items[i] = new SpeechTokenItem(u.Id, u.Speaker, codes.data<short>().ToArray(), corpus.Vocabulary.Encode(symbols), starts);
                 progress?.Report(i + 1);
             }

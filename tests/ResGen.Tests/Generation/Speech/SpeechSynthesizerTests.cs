@@ -35,7 +35,10 @@ public sealed class SpeechSynthesizerTests
         // a prompt with its own timings keeps them; the text fills the rest
         var timed = prompt with { Starts = [0, 5, 9] };
         Assert.Equal(new[] { 0f, 5 / 20f, 9 / 20f, 12 / 20f, 16 / 20f }, SpeechSynthesizer.ConditionStarts(timed, [3, 3], durations, 20));
-        // without them every phoneme is spread over the whole sequence
+        // without them the prompt's phonemes are spread over its positions, the text's over the rest
+        Assert.Equal(new[] { 0f, 0.24f, 0.36f, 0.6f, 0.8f }, SpeechSynthesizer.ConditionStarts(prompt, [3, 3], durations, 20).Select(v => MathF.Round(v, 4)));
+        Assert.Throws<ArgumentException>(() => SpeechSynthesizer.ConditionStarts(prompt with { Starts = [0] }, [3], durations, 20));
+        // with no text (continuation) every phoneme is spread over the whole sequence
         Assert.Equal(new[] { 0f, 0.4f, 0.6f }, SpeechSynthesizer.ConditionStarts(prompt, [], durations, 20).Select(v => MathF.Round(v, 4)));
     }
 
