@@ -148,6 +148,32 @@ public sealed class TextConditioningTests
     }
 
     [Fact]
+    public void KnownSummaryReadsOnlyWhollyVisiblePositions()
+    {
+        torch.manual_seed(3);
+        var kind = GeneratorKinds.Find("resgen");
+        var cfg = kind.LoadConfig(null, ["model.width=32", "model.layers=2", "model.heads=2", "model.condition=text", $"model.text.vocabulary={Vocab}",
+            "model.text.layers=1", "model.known_summary=true"]).WithTokens(Layout, "");
+        var model = (ResGenModel)kind.Build(cfg, Quantizer());
+        Assert.DoesNotContain(GeneratorKinds.Find("resgen").Build(GeneratorKinds.Find("resgen").LoadConfig(null, ["model.condition=text", $"model.text.vocabulary={Vocab}"])
+            .WithTokens(Layout, ""), Quantizer()).Module.named_parameters(), p => p.name.StartsWith("known_summary", StringComparison.Ordinal));   // off by default: old checkpoints load
+        model.Module.eval();
+        using var _ = torch.no_grad();
+        foreach (var p in model.Module.parameters()) p.add_(torch.randn_like(p) * 0.05f);   // adaLN starts at zero: give the vector an effect
+        var (tokens, text) = Speech(2, new Generator(2));
+        var x = torch.randn(2, L, Dz, generator: new Generator(4));
+        var allMasked = torch.ones(2, L, ScalarType.Int64);
+        var someVisible = allMasked.clone();
+        someVisible[.., 0] = torch.tensor(0L);
+        Tensor Means(Tensor k) => model.Network.forward(x, k, tokens.Valid, text).Means;
+        var (masked1, visible1) = (Means(allMasked), Means(someVisible));
+        model.Module.named_parameters().Single(p => p.name == "known_summary.weight").parameter.zero_();
+        var (masked2, visible2) = (Means(allMasked), Means(someVisible));
+        TensorAssert.Equal(masked1, masked2);                    // nothing wholly visible: the summary's weights do not matter
+        Assert.False(visible1.allclose(visible2), "a wholly visible position must reach the summary");
+    }
+
+    [Fact]
     public void CachedAndUncachedRqSamplingAgreeOnText()
     {
         var model = (RqTransformerModel)Tiny("rq-transformer");

@@ -16,6 +16,12 @@ public sealed record ResGenModelConfig : TransformerModelConfig
     /// the same mixture, so their NLLs compare only between runs of the same share.
     /// </summary>
     public double WholePositionShare { get; init; }
+    /// <summary>
+    /// Adds to every block's adaLN vector a projection of the mean input of the wholly visible positions
+    /// (a speech prompt and what is already sampled): a direct path for global properties such as a
+    /// voice. Off by default (not in the paper).
+    /// </summary>
+    public bool KnownSummary { get; init; }
 
     public override void Validate()
     {

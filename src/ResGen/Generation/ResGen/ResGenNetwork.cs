@@ -24,6 +24,7 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
     readonly TextEncoder? text_enc;
     readonly TransformerStack transformer;
     readonly MixtureHead head;
+    readonly Linear? known_summary;
     // Spread of the tokenizer's latents: inputs are divided by it and outputs scaled back.
     readonly Tensor latent_scale;
 
@@ -38,6 +39,7 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
         (class_emb, text_enc) = ConditionEncoders.Build(model, "resgen");
         transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: false, crossAttention: text_enc is not null);
         head = new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
+        if (model.KnownSummary) known_summary = Linear(w, w);
         latent_scale = LatentScaleBuffer.Create();
         register_buffer(nameof(latent_scale), latent_scale);
         RegisterComponents();
@@ -55,6 +57,12 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
         var x = input.forward(visibleSum / latent_scale, maskedCount);
         long b = x.shape[0], l = x.shape[1];
         var c = ConditionEncoders.Encode(class_emb, text_enc, condition, generator);
+        if (known_summary is not null)
+        {
+            var known = (maskedCount == 0).logical_and(valid ?? torch.ones_like(maskedCount, dtype: ScalarType.Bool)).unsqueeze(-1).to(x.dtype);   // [B, L, 1]
+            var mean = (x * known).sum(1) / known.sum(1).clamp_min(1);
+            c = c with { Vector = c.Vector + functional.silu(known_summary.forward(mean)) };
+        }
         Tensor? bias = null;
         if (ConditionEncoders.Fractions(text_enc, valid?.sum(1), b, l, 0, l, x.device) is { } f)
         {
