@@ -184,31 +184,41 @@ public sealed class TextConditioningTests
         TensorAssert.Equal(a.Indices, b.Indices);
     }
 
+    /// <summary>
+    /// Trains a tiny model of <paramref name="kind"/> for 300 Adam steps on <paramref name="nextBatch"/> (latent
+    /// scale from <paramref name="scaleSample"/>, losses drawn from <paramref name="lossGenerator"/>), then samples
+    /// <paramref name="test"/>'s lengths from its condition: the share of real frames whose depth-0 code is right.
+    /// </summary>
+    static double TrainedAccuracy(string kind, TokenBatch scaleSample, Func<(TokenBatch Tokens, PhonemeCondition Text)> nextBatch, Generator lossGenerator,
+        Func<(TokenBatch Tokens, PhonemeCondition Text)> test)
+    {
+        var model = Tiny(kind, perturb: false);
+        ((ILatentScaled)model).SetLatentScale(LatentScaleBuffer.Measure(Quantizer(), scaleSample.Indices));
+        var opt = torch.optim.Adam(model.Module.parameters(), lr: 1e-3);
+        model.Module.train();
+        for (int step = 0; step < 300; step++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var (tokens, text) = nextBatch();
+            opt.zero_grad();
+            model.Loss(tokens, text, lossGenerator).Loss.backward();
+            torch.nn.utils.clip_grad_norm_(model.Module.parameters(), 1.0);
+            opt.step();
+        }
+        var (truth, condition) = test();
+        var r = model.Sample(new SampleRequest(condition, new SamplerSettings { Steps = 4, Guidance = 0 }) { Lengths = truth.Lengths }, new Generator(3));
+        var valid = truth.Valid!;
+        return (r.Indices.select(2, 0) == truth.Indices.select(2, 0)).logical_and(valid).sum().item<long>() / (double)valid.sum().item<long>();
+    }
+
     [Theory]
     [InlineData("resgen")]
     [InlineData("rq-transformer")]
     public void TextModelsLearnToSayTheText(string kind)
     {
-        var model = Tiny(kind, perturb: false);
-        var (sample, _) = Speech(256, new Generator(1));
-        ((ILatentScaled)model).SetLatentScale(LatentScaleBuffer.Measure(Quantizer(), sample.Indices));
-        var opt = torch.optim.Adam(model.Module.parameters(), lr: 1e-3);
         var data = new Generator(10);
-        model.Module.train();
-        for (int step = 0; step < 300; step++)
-        {
-            using var scope = torch.NewDisposeScope();
-            var (tokens, text) = Speech(32, data);
-            opt.zero_grad();
-            model.Loss(tokens, text, data).Loss.backward();
-            torch.nn.utils.clip_grad_norm_(model.Module.parameters(), 1.0);
-            opt.step();
-        }
+        double accuracy = TrainedAccuracy(kind, Speech(256, new Generator(1)).Tokens, () => Speech(32, data), data, () => Speech(64, new Generator(99)));
         // sampled frames must say the phonemes of the text (chance: 1 in 5)
-        var (truth, condition) = Speech(64, new Generator(99));
-        var r = model.Sample(new SampleRequest(condition, new SamplerSettings { Steps = 4, Guidance = 0 }) { Lengths = truth.Lengths }, new Generator(3));
-        var valid = truth.Valid!;
-        double accuracy = (r.Indices.select(2, 0) == truth.Indices.select(2, 0)).logical_and(valid).sum().item<long>() / (double)valid.sum().item<long>();
         Assert.True(accuracy > 0.5, $"{kind}: {accuracy:P0} of the frames say the phoneme of the text");
     }
 
@@ -250,26 +260,9 @@ public sealed class TextConditioningTests
     [InlineData("rq-transformer")]
     public void TextModelsLearnUnevenTimingFromAlignedStarts(string kind)
     {
-        var model = Tiny(kind, perturb: false);
-        var (sample, _) = IrregularSpeech(256, new Random(1));
-        ((ILatentScaled)model).SetLatentScale(LatentScaleBuffer.Measure(Quantizer(), sample.Indices));
-        var opt = torch.optim.Adam(model.Module.parameters(), lr: 1e-3);
         var rng = new Random(10);
-        var data = new Generator(10);
-        model.Module.train();
-        for (int step = 0; step < 300; step++)
-        {
-            using var scope = torch.NewDisposeScope();
-            var (tokens, text) = IrregularSpeech(32, rng);
-            opt.zero_grad();
-            model.Loss(tokens, text, data).Loss.backward();
-            torch.nn.utils.clip_grad_norm_(model.Module.parameters(), 1.0);
-            opt.step();
-        }
-        var (truth, condition) = IrregularSpeech(64, new Random(99));
-        var r = model.Sample(new SampleRequest(condition, new SamplerSettings { Steps = 4, Guidance = 0 }) { Lengths = truth.Lengths }, new Generator(3));
-        var valid = truth.Valid!;
-        double accuracy = (r.Indices.select(2, 0) == truth.Indices.select(2, 0)).logical_and(valid).sum().item<long>() / (double)valid.sum().item<long>();
+        double accuracy = TrainedAccuracy(kind, IrregularSpeech(256, new Random(1)).Tokens, () => IrregularSpeech(32, rng), new Generator(10),
+            () => IrregularSpeech(64, new Random(99)));
         Assert.True(accuracy > 0.5, $"{kind}: {accuracy:P0} of the frames say the phoneme spoken at their moment");
     }
 

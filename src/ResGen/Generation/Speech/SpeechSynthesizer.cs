@@ -93,7 +93,10 @@ public sealed class SpeechSynthesizer
     public int[] Phonemize(string text) => Phonemize(text, Vocabulary);
 
     /// <summary>The ids in <paramref name="vocabulary"/> of the phonemes of <paramref name="text"/>; text with nothing to speak, or with sounds outside the table, is one sentence.</summary>
-    public static int[] Phonemize(string text, PhonemeVocabulary vocabulary)
+    public static int[] Phonemize(string text, PhonemeVocabulary vocabulary) => vocabulary.Encode(PhonemeSymbols(text, vocabulary));
+
+    /// <summary>The phoneme symbols of <paramref name="text"/>, checked as <see cref="Phonemize(string, PhonemeVocabulary)"/> checks them.</summary>
+    static string[] PhonemeSymbols(string text, PhonemeVocabulary vocabulary)
     {
         ArgumentNullException.ThrowIfNull(text);
         var foreign = text.Where(c => char.IsLetter(c) && !IsLatin(c)).Distinct().Take(3).ToArray();
@@ -103,7 +106,7 @@ public sealed class SpeechSynthesizer
         var unknown = symbols.Where(s => !vocabulary.Contains(s)).Distinct().ToList();
         if (unknown.Count > 0)
             throw new UserErrorException($"the text '{Shorten(text)}' gives phonemes the model never learned ({string.Join(" ", unknown)}); write it in plain English words.");
-        return vocabulary.Encode(symbols);
+        return symbols;
     }
 
     /// <summary>
@@ -130,10 +133,9 @@ public sealed class SpeechSynthesizer
     /// </summary>
     public SpeechPrompt PromptFromSpeech(MonoAudio speech, string text)
     {
-        var ids = Phonemize(text);
-        var prompt = PromptFromSpeech(speech, ids);
+        var symbols = PhonemeSymbols(text, Vocabulary);
+        var prompt = PromptFromSpeech(speech, Vocabulary.Encode(symbols));
         if (Durations is null) return prompt;
-        var symbols = Phonemizer.Shared.Phonemize(text);
         return prompt with { Starts = PhonemeAligner.AlignPositions(text, symbols, speech, Tokenizer.PositionRate, prompt.Positions) };
     }
 
