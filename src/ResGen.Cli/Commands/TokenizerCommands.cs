@@ -118,10 +118,11 @@ public static class TokenizerCommands
         split.AcceptOnlyFromAmong("train", "test", ResGen.Data.Speech.CorpusPlan.HeldOutSentence, ResGen.Data.Speech.CorpusPlan.HeldOutSpeaker);
         var limit = LimitOption("the split");
         var output = new Option<string>("--out") { Description = "Token cache file to write.", DefaultValueFactory = _ => "runs/tokens-train.safetensors", HelpName = "FILE" };
+        var flip = new Option<bool>("--flip") { Description = "Images: also encode every picture mirrored left-right (twice the token grids: the pictures, then their mirror images), the usual augmentation for a generator's training tokens." };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("encode", "Encode a whole split into one token file for generator training: images → [N, L, D] plus labels; speech → each utterance's codes with its phonemes and speaker.")
-            { checkpoint, split, limit, output, device, threads };
+            { checkpoint, split, limit, flip, output, device, threads };
         data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
@@ -129,16 +130,20 @@ public static class TokenizerCommands
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             string ckpt = pr.GetValue(checkpoint)!;
             if (IsSpeech(ckpt, pr.GetValue(data.Data)))
+            {
+                if (pr.GetValue(flip)) throw new UserErrorException("--flip mirrors pictures; speech has no left and right.");
                 return SpeechTokenizerVerbs.Encode(ckpt, pr.GetValue(data.Data)!, pr.GetValue(split)!, pr.GetValue(limit), pr.GetValue(output)!, dev);
+            }
             if (pr.GetValue(split) is not ("train" or "test"))
                 throw new UserErrorException($"--split {pr.GetValue(split)} exists only in speech corpora; image data have train and test.");
             var (tok, cfg, hash) = TokenizerCheckpoint.Load(ckpt, dev);
             var ds = data.Load(pr, pr.GetValue(split)!, pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
-            var cache = ConsoleProgress.Run("encoding", ds.Count, (p, _) => EncodeAll(tok, ds, dev, p));
-            var meta = JsonSerializer.Serialize(new { tokenizer = Path.GetFullPath(ckpt), tokenizer_config_hash = hash, split = pr.GetValue(split), dataset = DataOptions.Describe(pr.GetValue(data.Data)), class_names = ds.ClassNames });
+            bool mirror = pr.GetValue(flip);
+            var cache = ConsoleProgress.Run("encoding", ds.Count, (p, _) => EncodeAll(tok, ds, dev, p, flip: mirror));
+            var meta = JsonSerializer.Serialize(new { tokenizer = Path.GetFullPath(ckpt), tokenizer_config_hash = hash, split = pr.GetValue(split), dataset = DataOptions.Describe(pr.GetValue(data.Data)), class_names = ds.ClassNames, flip = mirror });
             var result = TokenCache.FromTensors(cache.Indices, cache.Labels, cfg.Model.GridSize, cfg.Model.GridSize, tok.CodebookSize, ds.ClassNames.Length, meta);
             TokenCache.Write(pr.GetValue(output)!, result);
-            Console.WriteLine($"wrote {result.Count} token grids of {result.Length}×{result.Depth} (K = {result.CodebookSize}) to {pr.GetValue(output)}");
+            Console.WriteLine($"wrote {result.Count} token grids of {result.Length}×{result.Depth} (K = {result.CodebookSize}){(mirror ? $" ({ds.Count} pictures and their mirror images)" : "")} to {pr.GetValue(output)}");
             return 0;
         });
         return cmd;
@@ -159,18 +164,25 @@ public static class TokenizerCommands
         return speechModel;
     }
 
-    /// <summary>Indices [N, L, D] and labels [N] of a whole data set (CPU tensors).</summary>
-    public static (Tensor Indices, Tensor Labels) EncodeAll(ImageTokenizer tok, ImageDataset ds, Device dev, IProgress<double>? progress = null, int batch = 1000)
+    /// <summary>
+    /// Indices [N, L, D] and labels [N] of a whole data set (CPU tensors); with <paramref name="flip"/>,
+    /// [2N, L, D]: the pictures, then the same pictures mirrored left-right, in the same order.
+    /// </summary>
+    public static (Tensor Indices, Tensor Labels) EncodeAll(ImageTokenizer tok, ImageDataset ds, Device dev, IProgress<double>? progress = null, int batch = 1000, bool flip = false)
     {
         var parts = new List<Tensor>();
+        var mirrored = new List<Tensor>();
         for (int s = 0; s < ds.Count; s += batch)
         {
             using var scope = torch.NewDisposeScope();
             int n = Math.Min(batch, ds.Count - s);
-            parts.Add(tok.Encode(ds.ToTensor(s, n, dev)).cpu().DetachFromDisposeScope());
+            var x = ds.ToTensor(s, n, dev);
+            parts.Add(tok.Encode(x).cpu().DetachFromDisposeScope());
+            if (flip) mirrored.Add(tok.Encode(x.flip(3)).cpu().DetachFromDisposeScope());
             progress?.Report(s + n);
         }
-        return (torch.cat(parts), ds.LabelsTensor(0, ds.Count));
+        var labels = ds.LabelsTensor(0, ds.Count);
+        return flip ? (torch.cat([.. parts, .. mirrored]), torch.cat([labels, labels])) : (torch.cat(parts), labels);
     }
 
     static void WriteReconstructionGrid(ImageTokenizer tok, ImageDataset test, string path, Device dev)

@@ -34,7 +34,7 @@ public static class ClassifierTraining
         }
         var sampler = new BatchSampler(train.Count, config.Train.BatchSize, config.Train.Seed);
         var aug = config.Augment;
-        using var batches = train.Batches(sampler.Batch);
+        using var batches = config.Train.Flip ? train.Batches(sampler.Batch).Mirrored(config.Train.Seed) : train.Batches(sampler.Batch);
         var loop = new TrainingLoop<ClassifierConfig>(classifier, Kind, config, config.Train, runDirectory)
         {
             Device = device,

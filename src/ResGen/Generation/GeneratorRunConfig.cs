@@ -26,6 +26,7 @@ public abstract record GeneratorRunConfig<TModel> : IGeneratorConfig where TMode
     {
         Model.Validate();
         Train.Validate();
+        Train.RefuseFlip("a generator (it trains on tokens)");
         Sample.Validate();
         Tokens.Validate();
         if (ClassNames.Length > Model.Classes)

@@ -26,7 +26,7 @@ public static class TokenizerTraining
         var sampler = new BatchSampler(train.Count, config.Train.BatchSize, config.Train.Seed);
         using var usage = new CodeUsage(tokenizer.Depth, tokenizer.CodebookSize, device);
         float beta = config.Rvq.CommitmentWeight;
-        using var batches = train.Batches(sampler.Batch);
+        using var batches = config.Train.Flip ? train.Batches(sampler.Batch).Mirrored(config.Train.Seed) : train.Batches(sampler.Batch);
         var loop = new TrainingLoop<TokenizerConfig>(tokenizer, Kind, config, config.Train, runDirectory)
         {
             Device = device,

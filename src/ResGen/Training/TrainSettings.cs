@@ -29,6 +29,13 @@ public sealed record TrainSettings : IValidatable
     public int CheckpointEvery { get; init; } = 500;
     /// <summary>Seed of every random choice in the run (batches, masks, dropout).</summary>
     public long Seed { get; init; } = 0;
+    /// <summary>
+    /// Image training (tokenizer, classifier): mirror each picture left-right with probability 1/2,
+    /// a pure function of (seed, step) so a resumed run draws the same. Left out of the saved JSON
+    /// when off, so configs and hashes written before it existed are unchanged.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Flip { get; init; }
 
     public void Validate()
     {
@@ -43,5 +50,11 @@ public sealed record TrainSettings : IValidatable
         if (LogEvery < 1) throw new UserErrorException($"train log_every must be at least 1, got {LogEvery}.");
         if (EvalEvery < 0) throw new UserErrorException($"train eval_every must be >= 0, got {EvalEvery}.");
         if (CheckpointEvery < 0) throw new UserErrorException($"train checkpoint_every must be >= 0, got {CheckpointEvery}.");
+    }
+
+    /// <summary>Refuses <see cref="Flip"/> where training does not draw pictures (<paramref name="what"/> names the trainer).</summary>
+    public void RefuseFlip(string what)
+    {
+        if (Flip) throw new UserErrorException($"train.flip mirrors pictures and applies to the image tokenizer and the classifier only, not to {what}; to mirror a generator's data, encode with `resgen tokenizer encode --flip`.");
     }
 }

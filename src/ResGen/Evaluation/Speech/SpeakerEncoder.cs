@@ -34,6 +34,7 @@ public sealed record SpeakerEncoderConfig : IValidatable
     {
         Mel.Validate();
         Train.Validate();
+        Train.RefuseFlip("the speaker encoder");
         if (Channels < 8 || Layers < 1 || EmbeddingDim < 2) throw new UserErrorException($"speaker encoder shape must have channels ≥ 8, layers ≥ 1, embedding_dim ≥ 2; got {Channels}, {Layers}, {EmbeddingDim}.");
         if (Speakers is 1 or < 0) throw new UserErrorException($"speakers must be at least 2 (set from the corpus), got {Speakers}.");
         if (!(Scale > 0) || !(Margin is >= 0 and < 1)) throw new UserErrorException($"scale must be positive and margin in [0, 1), got {Scale} and {Margin}.");

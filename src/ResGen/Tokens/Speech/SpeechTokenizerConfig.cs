@@ -25,6 +25,7 @@ public sealed record SpeechTokenizerConfig : IValidatable
         Model.Validate();
         Rvq.Validate();
         Train.Validate();
+        Train.RefuseFlip("the speech tokenizer");
         if (CropFrames < Model.Downsample || CropFrames % Model.Downsample != 0)
             throw new UserErrorException($"crop_frames must be a positive multiple of model.downsample, got {CropFrames} and {Model.Downsample}.");
     }
