@@ -82,7 +82,7 @@ public static class TokenizerCommands
         var outDir = new Option<string>("--out-dir") { Description = "Where the report (JSON), the reconstruction grid and the PSNR plot go.", DefaultValueFactory = _ => "runs/tokenizer-eval", HelpName = "DIR" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
-        var cmd = new Command("eval", "Images: test-split MSE and PSNR for every depth prefix 1..D, per-level code usage and perplexity, a PNG grid of originals vs reconstructions. Speech: log-mel MSE and mel-cepstral distortion per depth prefix, a plot and example WAVs.")
+        var cmd = new Command("eval", "Images: test-split MSE, PSNR and SSIM for every depth prefix 1..D, per-level code usage and perplexity, a PNG grid of originals vs reconstructions. Speech: log-mel MSE and mel-cepstral distortion per depth prefix, a plot and example WAVs.")
             { checkpoint, limit, outDir, device, threads };
         data.AddTo(cmd);
         cmd.SetAction(pr =>
@@ -95,8 +95,8 @@ public static class TokenizerCommands
             var test = data.Load(pr, "test", pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
             var report = ConsoleProgress.Run("evaluating", 1.0, (p, _) => TokenizerEvaluation.Run(tok, test, device: dev, progress: p));
             Console.WriteLine($"tokenizer {pr.GetValue(checkpoint)} ({Describe(cfg)}, config {hash}) on {report.Images} test images");
-            Console.WriteLine("depth   MSE[0,1]    PSNR dB");
-            foreach (var d in report.Depths) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{d.Depth,5}   {d.Mse,9:0.000000}   {d.Psnr,7:0.00}"));
+            Console.WriteLine("depth   MSE[0,1]    PSNR dB   SSIM");
+            foreach (var d in report.Depths) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{d.Depth,5}   {d.Mse,9:0.000000}   {d.Psnr,7:0.00}   {d.Ssim,6:0.0000}"));
             Console.WriteLine("level   usage   perplexity");
             foreach (var l in report.Levels) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{l.Level,5}   {l.UsedFraction * 100,5:0.0}%   {l.Perplexity,10:0.0}"));
             Reports.WriteJson(Path.Combine(dir, "report.json"), report);

@@ -102,7 +102,7 @@ public sealed class GeneratorBenchmark(FashionClassifier classifier, FeatureStat
         }
         using var images = torch.cat(parts);
         foreach (var p in parts) p.Dispose();
-        var q = SampleQuality.Evaluate(classifier, images, train.LabelsTensor(pick), reference, device: device);
+        var q = SampleQuality.Evaluate(classifier, images, train.LabelsTensor(pick), reference, train.ClassNames, device: device);
         return ceilings[key] = (q.Fd, q.ClassAccuracy);
     }
 

@@ -32,7 +32,7 @@ public static class GeneratorEvaluation
         var sw = Stopwatch.StartNew();
         var (images, calls, passes) = sampling.GenerateAll(labels, settings, seed, batchSize, progress);
         double perSample = sw.Elapsed.TotalSeconds / labels.Length;
-        var quality = SampleQuality.Evaluate(classifier, images, torch.tensor(labels), reference, device: sampling.Device);
+        var quality = SampleQuality.Evaluate(classifier, images, torch.tensor(labels), reference, train.ClassNames, device: sampling.Device);
         double floor = SampleQuality.RealDataFloor(classifier, train, labels.Length, reference, seed, sampling.Device);
         int cols = Math.Min(perClass, 10);
         var pick = Enumerable.Range(0, classes).SelectMany(c => Enumerable.Range(c * perClass, cols)).Select(i => (long)i).ToArray();

@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 
 namespace ResGen.Evaluation;
 
-/// <summary>Reconstruction quality when only the first <see cref="Depth"/> depths are decoded.</summary>
-public sealed record DepthQuality(int Depth, double Mse, double Psnr);
+/// <summary>Reconstruction quality when only the first <see cref="Depth"/> depths are decoded (SSIM: the mean over images, see <see cref="Evaluation.Ssim"/>).</summary>
+public sealed record DepthQuality(int Depth, double Mse, double Psnr, double Ssim);
 
 /// <summary>What <c>resgen tokenizer eval</c> measures.</summary>
 public sealed record TokenizerReport(int Images, IReadOnlyList<DepthQuality> Depths, IReadOnlyList<LevelUsage> Levels)
@@ -15,7 +15,7 @@ public sealed record TokenizerReport(int Images, IReadOnlyList<DepthQuality> Dep
 }
 
 /// <summary>
-/// Reconstruction error for every depth prefix 1..D (MSE and PSNR on pixel values in [0, 1]) and
+/// Reconstruction error for every depth prefix 1..D (MSE, PSNR and SSIM on pixel values in [0, 1]) and
 /// per-level code usage and perplexity, over a data set.
 /// </summary>
 public static class TokenizerEvaluation
@@ -29,6 +29,7 @@ public static class TokenizerEvaluation
         int n = Math.Min(limit ?? data.Count, data.Count);
         int depth = tokenizer.Depth;
         var sq = new double[depth];
+        var ssim = new double[depth];
         using var usage = new CodeUsage(depth, tokenizer.CodebookSize, device);
         bool wasTraining = tokenizer.training;
         tokenizer.eval();
@@ -49,13 +50,14 @@ public static class TokenizerEvaluation
                     var rec = tokenizer.DecodeLatent(tokenizer.Quantizer.EmbedPrefix(idx, visible)).clamp(-1, 1);
                     // [-1, 1] → [0, 1]: squared errors shrink by 4
                     sq[d - 1] += (rec - x).pow(2).sum().to(ScalarType.Float64).item<double>() / 4.0;
+                    ssim[d - 1] += Ssim.PerImage((rec + 1) / 2, (x + 1) / 2).sum().item<double>();
                 }
                 progress?.Report((double)(start + count) / n);
             }
         }
         finally { tokenizer.train(wasTraining); }
         double pixels = (double)n * data.Channels * data.Height * data.Width;
-        var depths = sq.Select((s, i) => new DepthQuality(i + 1, s / pixels, Psnr(s / pixels))).ToList();
+        var depths = sq.Select((s, i) => new DepthQuality(i + 1, s / pixels, Psnr(s / pixels), ssim[i] / n)).ToList();
         return new TokenizerReport(n, depths, usage.Levels());
     }
 }

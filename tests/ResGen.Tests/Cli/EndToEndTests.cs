@@ -101,6 +101,29 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public void TheShippedClipArtModelsSampleColourPicturesOfNamedClasses()
+    {
+        var root = RepoRoot();
+        using var dir = new TempDirectory();
+        var sample = Run("sample", "--checkpoint", Path.Combine(root, "models/clipart/resgen"), "--tokenizer", Path.Combine(root, "models/clipart/tokenizer"),
+                         "--class", "animals,transportation", "--count", "2", "--out-dir", dir.File("samples"), "--threads", "2");
+        Ok(sample);
+        foreach (var name in new[] { "c0_0000.png", "c0_0001.png", "c7_0000.png", "c7_0001.png" })
+        {
+            using var picture = SkiaSharp.SKBitmap.Decode(dir.File($"samples/{name}"));
+            Assert.NotNull(picture);
+            Assert.Equal((32, 32), (picture.Width, picture.Height));
+            // colour: some pixel's channels differ (a grey model would write equal ones)
+            Assert.Contains(picture.Pixels, c => c.Red != c.Green || c.Green != c.Blue);
+        }
+        Assert.True(File.Exists(dir.File("samples/grid.png")));
+        var wrongClass = Run("sample", "--checkpoint", Path.Combine(root, "models/clipart/resgen"), "--tokenizer", Path.Combine(root, "models/clipart/tokenizer"),
+                             "--class", "sneaker", "--out-dir", dir.File("none"));
+        Assert.Equal(CliApp.UserError, wrongClass.Code);
+        Assert.Contains("animals", wrongClass.Err);
+    }
+
+    [Fact]
     public void BadOptionsAndMissingFilesAreOneSentence()
     {
         var unknownKey = Run("tokenizer", "train", "--set", "model.colour=3");

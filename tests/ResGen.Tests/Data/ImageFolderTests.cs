@@ -197,6 +197,8 @@ public sealed class ImageFolderTests : IDisposable
         Ok(Repo.Resgen(["tokenizer", "train", "--config", Path.Combine(Repo.Root(), "configs/tokenizer-tiny.json"), "--set", "model.image_size=16",
                         "--set", "model.channels=3", "--set", "train.steps=4", "--set", "train.batch_size=4", "--out", tok, "--threads", "1", .. folder]));
         Ok(Repo.Resgen(["tokenizer", "eval", "--checkpoint", Path.Combine(tok, "model"), "--out-dir", _dir.File("tok-eval"), .. folder]));
+        using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(_dir.File("tok-eval/report.json"))))
+            Assert.All(report.RootElement.GetProperty("depths").EnumerateArray(), d => Assert.InRange(d.GetProperty("ssim").GetDouble(), -1, 1));
         Ok(Repo.Resgen(["tokenizer", "encode", "--checkpoint", Path.Combine(tok, "model"), "--out", tokens, .. folder]));
         var cache = TokenCache.Read(tokens);
         Assert.Equal((4, 4), (cache.GridHeight, cache.GridWidth));
@@ -220,6 +222,11 @@ public sealed class ImageFolderTests : IDisposable
                                 "--count", "2", "--no-timing", "--out-dir", _dir.File("eval"), .. folder]);
         Ok(eval);
         Assert.Contains("class accuracy", eval.Out);
+        using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(_dir.File("eval/report.json"))))
+        {
+            var names = report.RootElement.GetProperty("per_class_accuracy").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToArray();
+            Assert.Equal(new[] { "cat", "dog" }, names);                                 // the folders' names, not "class 0"
+        }
         var fashionClassifier = Repo.Resgen(["eval", "--checkpoint", _dir.File("gen/model"), "--tokenizer", Path.Combine(tok, "model"), "--count", "1", "--no-timing",
                                              "--classifier", Path.Combine(Repo.Root(), "models/classifier"), "--out-dir", _dir.File("eval2"), .. folder]);
         Assert.Equal(CliApp.UserError, fashionClassifier.Code);                // 28 px grey, ten classes: not this data
