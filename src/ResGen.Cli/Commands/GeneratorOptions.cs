@@ -24,6 +24,7 @@ public sealed class GeneratorOptions
     public Option<float?> TopP { get; } = new("--top-p") { Description = "Top-p (nucleus) filter on the mixture components.", HelpName = "P" };
     public Option<float?> Temperature { get; } = new("--temperature") { Description = "Initial temperature of the Gumbel noise on confidences (anneals to 0).", HelpName = "TAU" };
     public Option<float?> DrawScale { get; } = new("--draw-scale") { Description = "0: take the chosen component's mean; s > 0: draw from it with its scale times s.", HelpName = "S" };
+    public Option<string?> MixtureGuidance { get; } = new("--mixture-guidance") { Description = "How guidance acts on a mixture (ResGen, AR-ResGen): tilt (reweight the components top-p keeps by (p_cond / p_uncond)^w at their means; the default), logits (extrapolate the component logits only) or extrapolate (logits and means).", HelpName = "NAME" };
     public Option<string?> Confidence { get; } = new("--confidence") { Description = "Token confidence: codes (component + code log-probabilities) or component (component alone, as in the paper).", HelpName = "NAME" };
     public Option<string?> Schedule { get; } = new("--schedule") { Description = "Mask schedule for the steps: cosine, linear, square, cubic or sqrt.", HelpName = "NAME" };
     public Option<float?> TokenTemperature { get; } = new("--token-temperature") { Description = "Softmax temperature of token draws (token-wise and RQ-Transformer models).", HelpName = "T" };
@@ -47,7 +48,7 @@ public sealed class GeneratorOptions
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Checkpoint, TokenizerPath, Steps, Cfg, CfgSchedule, TopP, Temperature, DrawScale, Confidence, Schedule, TokenTemperature, TopK, BatchSize, Device, Threads })
+        foreach (var o in new Option[] { Checkpoint, TokenizerPath, Steps, Cfg, CfgSchedule, TopP, Temperature, DrawScale, MixtureGuidance, Confidence, Schedule, TokenTemperature, TopK, BatchSize, Device, Threads })
             cmd.Options.Add(o);
     }
 
@@ -72,6 +73,7 @@ public sealed class GeneratorOptions
             TopP = pr.GetValue(TopP) ?? s.TopP,
             Temperature = pr.GetValue(Temperature) ?? s.Temperature,
             DrawScale = pr.GetValue(DrawScale) ?? s.DrawScale,
+            MixtureGuidance = pr.GetValue(MixtureGuidance) ?? s.MixtureGuidance,
             Confidence = pr.GetValue(Confidence) ?? s.Confidence,
             Schedule = pr.GetValue(Schedule) ?? s.Schedule,
             TokenTemperature = pr.GetValue(TokenTemperature) ?? s.TokenTemperature,

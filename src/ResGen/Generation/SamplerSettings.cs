@@ -12,7 +12,7 @@ public sealed record SamplerSettings
 {
     /// <summary>Sampling steps T (one network call each, two passes with guidance), independent of depth.</summary>
     public int Steps { get; init; } = 16;
-    /// <summary>Classifier-free guidance scale w: guided = cond + w·(cond − uncond); 0 = conditional only.</summary>
+    /// <summary>Classifier-free guidance scale w: guided = cond + w·(cond − uncond) (for a mixture see <see cref="Mixture.MixtureGuidance"/>); 0 = conditional only.</summary>
     public float Guidance { get; init; } = 0.75f;
     /// <summary>How w moves over the steps: "constant", or "linear" (w times the share already revealed).</summary>
     public string GuidanceSchedule { get; init; } = "constant";
@@ -22,6 +22,8 @@ public sealed record SamplerSettings
     public float Temperature { get; init; } = 1f;
     /// <summary>0: use the chosen component's mean; s &gt; 0: draw from it with its scale times s.</summary>
     public float DrawScale { get; init; } = 0f;
+    /// <summary>How guidance acts on a mixture (ResGen, AR-ResGen): "tilt", "logits" or "extrapolate" (see <see cref="Mixture.MixtureGuidance"/>).</summary>
+    public string MixtureGuidance { get; init; } = Mixture.MixtureGuidance.Extrapolate;
     /// <summary>
     /// What a candidate token's confidence is made of: "codes" (the chosen component's log-probability
     /// plus the cumulative log-probability of the re-quantized codes up to that depth) or "component"
@@ -44,6 +46,7 @@ public sealed record SamplerSettings
         if (!(TopP > 0 && TopP <= 1)) throw new UserErrorException($"top-p must be in (0, 1], got {TopP}.");
         if (Temperature < 0 || float.IsNaN(Temperature)) throw new UserErrorException($"temperature must be >= 0, got {Temperature}.");
         if (DrawScale < 0 || float.IsNaN(DrawScale)) throw new UserErrorException($"draw scale must be >= 0, got {DrawScale}.");
+        Mixture.MixtureGuidance.Check(MixtureGuidance);
         if (Confidence is not ("codes" or "component"))
             throw new UserErrorException($"confidence must be codes or component, got '{Confidence}'.");
         MaskSchedule.Check(Schedule);
@@ -62,5 +65,5 @@ public sealed record SamplerSettings
     public float TemperatureAt(int t) => Temperature * (1f - (float)t / Steps);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} confidence={Confidence} schedule={Schedule} token_temperature={TokenTemperature:0.###} top_k={TopK}");
+        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} mixture_guidance={MixtureGuidance} confidence={Confidence} schedule={Schedule} token_temperature={TokenTemperature:0.###} top_k={TopK}");
 }

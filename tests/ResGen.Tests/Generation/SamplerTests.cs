@@ -177,11 +177,23 @@ public sealed class SamplerTests
         TensorAssert.Equal(cond.Logits, g0.Logits);
         TensorAssert.Equal(cond.Means, g0.Means);
         var g2 = cond.Guide(uncond, 2);
-        Assert.True(torch.allclose(g2.Means, cond.Means + 2 * (cond.Means - uncond.Means)));
+        var (_, means, _) = MixtureGuidance.Resolve(g2, MixtureGuidance.Extrapolate, 1f);
+        Assert.True(torch.allclose(means, cond.Means + 2 * (cond.Means - uncond.Means)));
 
         var (zero, net0) = Run(new SamplerSettings { Steps = 3, Guidance = 0 }, 9);
         Assert.Equal(3, zero.NetworkPasses);
         Assert.All(net0.Batches, n => Assert.Equal(3L, n));
+    }
+
+    [Theory]
+    [InlineData("tilt")]
+    [InlineData("logits")]
+    [InlineData("extrapolate")]
+    public void EveryMixtureGuidanceRevealsEverythingWithTwoPassesPerStep(string method)
+    {
+        var (r, _) = Run(new SamplerSettings { Steps = 4, Guidance = 1.5f, MixtureGuidance = method }, 5);
+        Assert.Equal(8, r.NetworkPasses);
+        Assert.True(r.Indices.ge(0).logical_and(r.Indices.lt(K)).all().item<bool>());
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class ArResGenSampler(IArMixtureNetwork network, ResidualVectorQua
                         return new MixtureParams(all.Logits.narrow(1, last, 1), all.Means.narrow(1, last, 1), all.LogScales.narrow(1, last, 1));
                     }, cond, settings.GuidanceAt((double)i / l), ref passes, alwaysDouble: guided);
             }
-            var draw = ComponentDraw.Draw(p, settings.TopP, settings.DrawScale, generator);       // [B, 1, ..]
+            var draw = ComponentDraw.Draw(p, settings.TopP, settings.DrawScale, generator, settings.MixtureGuidance);       // [B, 1, ..]
             var current = idx.narrow(1, i, 1);                                                  // [B, 1, D]
             var startDepth = knownDepth.narrow(1, i, 1);
             var target = request.Known is null ? draw.Vector : draw.Vector - quantizer.EmbedPrefix(current, startDepth);

@@ -1,30 +1,30 @@
 using TorchSharp;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
 
 namespace ResGen.Generation.Mixture;
 
 /// <summary>One vector drawn per position from a mixture, with what the samplers score it by.</summary>
-/// <param name="LogProb">Log-probability of the chosen component after top-p filtering [..].</param>
+/// <param name="LogProb">Log-probability of the chosen component after guidance and top-p filtering [..].</param>
 /// <param name="Vector">The chosen component's mean, or a draw from it [.., d_z].</param>
 /// <param name="Variance">The chosen component's mean variance over dimensions [..] (scale of the re-quantization scores).</param>
 public sealed record MixtureDraw(Tensor LogProb, Tensor Vector, Tensor Variance);
 
 /// <summary>
-/// Sampling from a mixture per position: a top-p (nucleus) filtered draw of one component, then
-/// its mean (draw scale 0) or a draw from it with its scale times s. Shared by ResGen and AR-ResGen.
+/// Sampling from a (guided) mixture per position: a top-p (nucleus) filtered draw of one component,
+/// then its mean (draw scale 0) or a draw from it with its scale times s. Shared by ResGen and AR-ResGen.
 /// </summary>
 public static class ComponentDraw
 {
-    public static MixtureDraw Draw(MixtureParams p, float topP, float drawScale, Generator generator)
+    /// <param name="guidance">How a guided mixture's two passes combine (<see cref="MixtureGuidance"/>); unused without guidance.</param>
+    public static MixtureDraw Draw(MixtureParams p, float topP, float drawScale, Generator generator, string guidance = MixtureGuidance.Tilt)
     {
-        var f = p.Float32();
-        var (logPi, comp) = ChooseComponent(f.Logits, topP, generator);
+        var (logProbs, means, logScales) = MixtureGuidance.Resolve(p, guidance, topP);
+        var (logPi, comp) = Choose(logProbs, generator);
         var shape = comp.shape;
-        long d = f.Means.shape[^1];
+        long d = means.shape[^1];
         var gatherIdx = comp.unsqueeze(-1).unsqueeze(-1).expand([.. shape, 1, d]);
-        var mean = f.Means.gather(-2, gatherIdx).squeeze(-2);
-        var logScale = f.LogScales.gather(-2, gatherIdx).squeeze(-2);
+        var mean = means.gather(-2, gatherIdx).squeeze(-2);
+        var logScale = logScales.gather(-2, gatherIdx).squeeze(-2);
         var z = drawScale > 0
             ? mean + drawScale * logScale.exp() * torch.randn(mean.shape, generator: generator, device: mean.device)
             : mean;
@@ -33,19 +33,16 @@ public static class ComponentDraw
 
     /// <summary>Top-p filtered draw of one component per row: (log-probability after filtering, index), both [..].</summary>
     public static (Tensor LogProb, Tensor Index) ChooseComponent(Tensor logits, float topP, Generator generator)
+        => Choose(MixtureGuidance.Nucleus(logits.to(ScalarType.Float32), topP), generator);
+
+    /// <summary>One draw per row from log-probabilities [.., M] (−∞ allowed): (its log-probability, its index).</summary>
+    static (Tensor LogProb, Tensor Index) Choose(Tensor logProbs, Generator generator)
     {
-        var lead = logits.shape[..^1];
-        long m = logits.shape[^1];
-        var probs = functional.softmax(logits.reshape(-1, m), -1);
-        var sorted = torch.sort(probs, dim: 1, descending: true);
-        var cum = sorted.values.cumsum(1);
-        // keep a component if the mass before it is below p (the most likely one always stays)
-        var keepSorted = (cum - sorted.values) < topP;
-        var keep = torch.zeros_like(keepSorted).scatter(1, sorted.indices, keepSorted);
-        var filtered = probs * keep.to(probs.dtype);
-        filtered = filtered / filtered.sum(1, keepdim: true);
-        var choice = torch.multinomial(filtered, 1, generator: generator);           // [N, 1]
-        var logp = filtered.gather(1, choice).log();
+        var lead = logProbs.shape[..^1];
+        long m = logProbs.shape[^1];
+        var flat = logProbs.reshape(-1, m);
+        var choice = torch.multinomial(flat.exp(), 1, generator: generator);           // [N, 1]
+        var logp = flat.gather(1, choice);
         return (logp.reshape(lead), choice.reshape(lead));
     }
 }

@@ -64,7 +64,7 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
                         ClassifierFreeGuidance.Repeat(prefix, copies), ClassifierFreeGuidance.Repeat(masked, copies),
                         ClassifierFreeGuidance.RepeatOptional(valid, copies), c, ClassifierFreeGuidance.RepeatOptional(rows, copies)),
                     cond, w, ref passes);
-            var draw = ComponentDraw.Draw(p, settings.TopP, settings.DrawScale, generator);
+            var draw = ComponentDraw.Draw(p, settings.TopP, settings.DrawScale, generator, settings.MixtureGuidance);
             var subIdx = rows is null ? idx : idx.gather(1, rows.unsqueeze(-1).expand(b, n, depth));
             var subVisible = rows is null ? visible : visible.gather(1, rows);
             var (subCand, tokLogp) = requantizer.RequantizeScored(subIdx, subVisible, draw.Vector, draw.Variance);
