@@ -28,6 +28,7 @@ public static class TtsEvalCommand
         var perSpeaker = new Option<int>("--per-speaker") { Description = "Utterances per speaker (each spoken from another utterance of that speaker as the prompt).", DefaultValueFactory = _ => 5, HelpName = "N" };
         var steps = new Option<int?>("--steps") { Description = "Sampling steps of the masked models (default from each model's config).", HelpName = "T" };
         var cfg = new Option<float?>("--cfg") { Description = "Guidance scale on the text (default from each model's config).", HelpName = "W" };
+        var mixtureGuidance = new Option<string?>("--mixture-guidance") { Description = "How guidance acts on a mixture (ResGen): tilt, logits or extrapolate (see `resgen eval --help`; default from each model's config).", HelpName = "NAME" };
         var seed = new Option<long>("--seed") { Description = "Seed of prompt choice and sampling.", DefaultValueFactory = _ => 0, HelpName = "N" };
         var batch = new Option<int>("--batch-size") { Description = "Utterances synthesized together.", DefaultValueFactory = _ => 8, HelpName = "N" };
         var recognizers = new Option<int>("--recognizer-threads") { Description = "pocketsphinx processes run side by side.", DefaultValueFactory = _ => 2, HelpName = "N" };
@@ -37,7 +38,7 @@ public static class TtsEvalCommand
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("tts", "Evaluate zero-shot TTS models side by side on held-out speakers: pocketsphinx WER next to the ground truth's and its resynthesis', MCD against the real recording, duration ratio, network passes, real-time factor.")
-            { models, tokenizer, data, split, task, perSpeaker, steps, cfg, seed, batch, recognizers, lmCache, speaker, outDir, device, threads };
+            { models, tokenizer, data, split, task, perSpeaker, steps, cfg, mixtureGuidance, seed, batch, recognizers, lmCache, speaker, outDir, device, threads };
         cmd.SetAction(pr =>
         {
             int n = pr.GetValue(perSpeaker), b = pr.GetValue(batch), r = pr.GetValue(recognizers);
@@ -58,7 +59,7 @@ public static class TtsEvalCommand
             {
                 var tts = SpeechSynthesizer.Load(path, tok, hash, dev);
                 var s = tts.Config.Sample;
-                s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance };
+                s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance, MixtureGuidance = pr.GetValue(mixtureGuidance) ?? s.MixtureGuidance };
                 s.Validate();
                 string name = tts.Generator.Kind;
                 for (int k = 2; systems.Any(x => x.Item1 == name); k++) name = $"{tts.Generator.Kind}-{k}";
@@ -82,6 +83,9 @@ public static class TtsEvalCommand
             foreach (var s in report.Systems.Where(s => s.TextNll is not null))
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{s.Name}: NLL of the recordings' tokens {s.TextNll:0.0000} with their text, {s.ShuffledTextNll:0.0000} with another utterance's text ({(s.ShuffledTextNll > s.TextNll + 0.001 ? "the text is read" : "the text is not read")})"));
+            foreach (var s in report.Systems.Where(s => s.VoiceNll is not null))
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{s.Name}: NLL of the recordings' tokens {s.VoiceNll:0.0000} after a prompt of their speaker, {s.OtherVoiceNll:0.0000} after another speaker's ({(s.OtherVoiceNll > s.VoiceNll + 0.001 ? "the voice is used" : "the voice is not used")})"));
             Reports.WriteJson(Path.Combine(dir, "report.json"), report);
             Console.WriteLine($"wrote {dir}/report.json and the WAVs of every system under {dir}/");
             return 0;

@@ -147,6 +147,28 @@ public sealed class TextConditioningTests
         Assert.True(float.IsFinite(loss.Loss.item<float>()));
     }
 
+    [Theory]
+    [InlineData("resgen")]
+    [InlineData("rq-transformer")]
+    public void TheVoiceDiagnosticComparesOnlyThePrompt(string kind)
+    {
+        var model = Tiny(kind);
+        model.Module.eval();
+        var g = new Generator(9);
+        int n = 4;
+        var prompts = Enumerable.Range(0, n).Select(i => torch.randint(0, K, [3 + i % 2, D], generator: g)).ToList();
+        var codes = Enumerable.Range(0, n).Select(i => torch.randint(0, K, [5 + i % 3, D], generator: g)).ToList();
+        var promptText = Enumerable.Range(0, n).Select(i => new[] { 1 + i % 5, 2 }).ToList();
+        var text = Enumerable.Range(0, n).Select(i => new[] { 3, 1 + (i + 2) % 5, 4 }).ToList();
+        // the "other" prompt is the case's own: both NLLs are one computation
+        var (same, alsoSame) = ResGen.Evaluation.Speech.TtsEvaluation.VoiceSensitivity(model, prompts, promptText, codes, text, [0, 1, 2, 3], 10, seed: 5, batchSize: 3);
+        Assert.Equal(same, alsoSame);
+        Assert.True(double.IsFinite(same));
+        // another case's prompt changes the context the recordings are scored in
+        var (_, other) = ResGen.Evaluation.Speech.TtsEvaluation.VoiceSensitivity(model, prompts, promptText, codes, text, [1, 2, 3, 0], 10, seed: 5, batchSize: 3);
+        Assert.NotEqual(same, other);
+    }
+
     [Fact]
     public void KnownSummaryReadsOnlyWhollyVisiblePositions()
     {

@@ -187,6 +187,25 @@ public sealed class CounterpartTests
     }
 
     [Fact]
+    public void RqTransformerScoresNoPromptToken()
+    {
+        // a causal model's NLL of the first p positions does not depend on what follows them, so the
+        // prompted loss must equal (all tokens' NLL − the prompt's) over the rest
+        var g = Tiny("rq-transformer", 4);
+        g.Module.eval();
+        var idx = torch.randint(0, K, [3, L, D], generator: new Generator(12));
+        var labels = ClassCondition.Of([0, 2, 1]);
+        long[] lengths = [L, L - 2, 6], prompts = [4, 1, 3];
+        double Nll(TokenBatch t) => g.Loss(t, labels, new Generator(1)).Parts.First(p => p.Name == "nll").Value.item<float>();
+        double all = Nll(new TokenBatch(idx, torch.tensor(lengths)));
+        double prompt = Nll(new TokenBatch(idx, torch.tensor(prompts)));
+        double scored = Nll(new TokenBatch(idx, torch.tensor(lengths), torch.tensor(prompts)));
+        double nAll = lengths.Sum(), nPrompt = prompts.Sum();
+        Assert.Equal((all * nAll - prompt * nPrompt) / (nAll - nPrompt), scored, 4);
+        Assert.NotEqual(all, scored, 3);
+    }
+
+    [Fact]
     public void LabelsAreDroppedInTrainingModeOnly()
     {
         // the same weights with label dropout 0.9 and 0: equal losses in eval mode (validation), different in training mode

@@ -50,6 +50,10 @@ public sealed record TtsSystemScore(string Name, string Kind, int Steps, double 
     public double? TextNll { get; init; }
     /// <summary>The same given another utterance's phonemes: no higher than <see cref="TextNll"/> means the text is not read.</summary>
     public double? ShuffledTextNll { get; init; }
+    /// <summary>The model's NLL of the recordings' tokens after a prompt of their own speaker (see <see cref="TtsEvaluation.VoiceSensitivity"/>).</summary>
+    public double? VoiceNll { get; init; }
+    /// <summary>The same after another speaker's prompt: no higher than <see cref="VoiceNll"/> means the prompt's voice is not used.</summary>
+    public double? OtherVoiceNll { get; init; }
 
     public double? MeanPromptSimilarity => PromptSimilarity?.Average();
     public double? MeanOtherSimilarity => OtherSimilarity?.Average();
@@ -157,6 +161,18 @@ public static class TtsEvaluation
             clock.Elapsed.TotalSeconds, truthSeconds, truthSeconds, speakers));
         progress?.Report(++done / work);
 
+        // the prompts' tokens, for the voice diagnostic (cross-sentence: each prompt is a whole other utterance)
+        var promptCodes = new List<Tensor>();
+        if (!cases[0].Continuation)
+            foreach (var c in cases)
+            {
+                using var scope = torch.NewDisposeScope();
+                using var _ = torch.no_grad();
+                promptCodes.Add(tokenizer.EncodeUtterance(LogMel(mel, WavFile.Read(corpus.WavPath(c.Prompt), tokenizer.Mel.SampleRate))).cpu().DetachFromDisposeScope());
+            }
+        var otherSpeaker = cases.Select((c, i) => Enumerable.Range(1, cases.Count - 1).Select(k => (i + k) % cases.Count)
+            .FirstOrDefault(j => cases[j].Target.Speaker != c.Target.Speaker, -1)).ToArray();
+
         var promptStarts = new Dictionary<string, double[]>(StringComparer.Ordinal);   // aligned once per prompt, shared by the systems
         foreach (var (name, tts, settings) in systems)
         {
@@ -221,9 +237,12 @@ public static class TtsEvaluation
             log?.WriteLine($"{name}: {cases.Count} utterances synthesized in {seconds:0.0} s; recognizing");
             var targetPhonemes = cases.Select(c => SpeechTokenEncoder.PhonemeIds(c.Target.Phonemes, tts.Vocabulary)).ToList();
             var (textNll, shuffledNll) = TextSensitivity(tts.Generator, truthCodes, targetPhonemes, seed, durations: tts.Durations);
+            (double, double)? voice = promptCodes.Count == 0 || otherSpeaker.Any(j => j < 0) ? null
+                : VoiceSensitivity(tts.Generator, promptCodes, [.. cases.Select(c => SpeechTokenEncoder.PhonemeIds(c.Prompt.Phonemes, tts.Vocabulary))],
+                    truthCodes, targetPhonemes, otherSpeaker, tokenizer.PositionRate, seed, durations: tts.Durations);
             scores.Add(Score(name, tts.Generator.Kind, tts.Generator.Stepwise ? settings.Steps : 0, paths, texts, truthMels, mel, languageModel, recognizerThreads,
                 passes / batches, seconds, audioSeconds, truthSeconds, speakers) with
-            { TextNll = textNll, ShuffledTextNll = shuffledNll });
+            { TextNll = textNll, ShuffledTextNll = shuffledNll, VoiceNll = voice?.Item1, OtherVoiceNll = voice?.Item2 });
             progress?.Report(++done / work);
         }
         foreach (var m in truthMels) m.Dispose();
@@ -265,6 +284,69 @@ public static class TtsEvaluation
             right += Nll(i => phonemes[i]) * part.Count;
             wrong += Nll(i => phonemes[(i + 1) % n]) * part.Count;
             weight += part.Count;
+        }
+        return (right / weight, wrong / weight);
+    }
+
+    /// <summary>
+    /// Does the model use the prompt's voice? Its NLL of each recording's tokens (only those: the prompt
+    /// is context, never scored) after the prompt of its case — another utterance of the same speaker —
+    /// and after the prompt of case <paramref name="otherOf"/>[i], another speaker's, under the same
+    /// random masks (<paramref name="repeats"/> draws of them, averaged). A model that ignores the voice
+    /// scores both alike. Texts are spread by the mean phoneme <paramref name="durations"/> when the model
+    /// was trained on aligned tokens.
+    /// </summary>
+    public static (double VoiceNll, double OtherVoiceNll) VoiceSensitivity(IGenerator model, IReadOnlyList<Tensor> promptCodes, IReadOnlyList<int[]> promptPhonemes,
+        IReadOnlyList<Tensor> codes, IReadOnlyList<int[]> phonemes, IReadOnlyList<int> otherOf, double positionRate, long seed, int batchSize = 16,
+        IReadOnlyList<double>? durations = null, int repeats = 3)
+    {
+        int n = codes.Count;
+        if (promptCodes.Count != n || promptPhonemes.Count != n || phonemes.Count != n || otherOf.Count != n || n == 0)
+            throw new ArgumentException("give one prompt, one recording and one other-speaker index per case");
+        double right = 0, wrong = 0, weight = 0;
+        using var _ = torch.no_grad();
+        var device = ModelDevice(model);
+        for (int start = 0; start < n; start += batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            var part = Enumerable.Range(start, Math.Min(batchSize, n - start)).ToList();
+            double Nll(Func<int, int> promptOf, int r)
+            {
+                using var inner = torch.NewDisposeScope();
+                var lengths = new long[part.Count];
+                var promptLengths = new long[part.Count];
+                var sequences = new List<Tensor>();
+                var texts = new List<IReadOnlyList<int>>();
+                var starts = durations is null ? null : new List<IReadOnlyList<float>>();
+                for (int k = 0; k < part.Count; k++)
+                {
+                    int i = part[k], p = promptOf(i);
+                    var seq = torch.cat([promptCodes[p], codes[i]]);
+                    long len = Math.Min(seq.shape[0], model.Layout.Positions);
+                    sequences.Add(seq.narrow(0, 0, len));
+                    lengths[k] = len;
+                    promptLengths[k] = Math.Min(promptCodes[p].shape[0], len - 1);
+                    texts.Add([.. promptPhonemes[p], .. phonemes[i]]);
+                    if (starts is not null)
+                    {
+                        var prompt = SpeechSynthesizer.PromptFromTokens(promptCodes[p], promptPhonemes[p], positionRate);
+                        starts.Add(SpeechSynthesizer.ConditionStarts(prompt, phonemes[i], durations!, (int)len));
+                    }
+                }
+                long l = lengths.Max();
+                var indices = torch.zeros(part.Count, l, codes[0].shape[1], ScalarType.Int64);
+                for (int k = 0; k < part.Count; k++) indices[k].narrow(0, 0, lengths[k]).copy_(sequences[k]);
+                var batch = new TokenBatch(indices.to(device), torch.tensor(lengths, device: device), torch.tensor(promptLengths, device: device));
+                using var g = new torch.Generator((ulong)(seed + start + (1000003L * r)), device);
+                var condition = Conditioning.PhonemeCondition.Of(texts, device, starts);
+                return model.Loss(batch, condition, g).Parts.First(p => p.Name == "nll").Value.item<float>();
+            }
+            for (int r = 0; r < repeats; r++)
+            {
+                right += Nll(i => i, r) * part.Count;
+                wrong += Nll(i => otherOf[i], r) * part.Count;
+                weight += part.Count;
+            }
         }
         return (right / weight, wrong / weight);
     }

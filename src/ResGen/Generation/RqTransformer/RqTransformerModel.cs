@@ -10,7 +10,7 @@ namespace ResGen.Generation.RqTransformer;
 /// <summary>
 /// The autoregressive RVQ counterpart (RQ-Transformer): predicts the D codes of each position one by
 /// one, positions in order, with KV caches in both transformers. Loss: cross-entropy of every real
-/// token given everything before it (nats per token).
+/// token given everything before it (nats per token); a prompt's tokens are context and not scored.
 /// </summary>
 public sealed class RqTransformerModel(RqTransformerNetwork network, ResidualVectorQuantizer quantizer) : QuantizedGenerator<RqTransformerNetwork>(network, quantizer)
 {
@@ -38,7 +38,9 @@ public sealed class RqTransformerModel(RqTransformerNetwork network, ResidualVec
         var logits = Network.Depth(context, cumulative, 0, c.Vector.repeat_interleave(l, dim: 0), null).Logits.to(ScalarType.Float32);   // [B·L, D, K]
         var nllPerToken = -functional.log_softmax(logits, -1).gather(-1, indices.reshape(b * l, depth, 1)).squeeze(-1).reshape(b, l, depth);
         Tensor nll;
-        if (tokens.Valid is { } valid)
+        // prompt positions (prompted training) are context, not scored, as in the masked models
+        var scored = tokens.Prompt is { } prompt ? (tokens.Valid ?? torch.ones_like(prompt)).logical_and(prompt.logical_not()) : tokens.Valid;
+        if (scored is { } valid)
         {
             var w = valid.to(ScalarType.Float32).unsqueeze(-1).expand(b, l, depth);
             nll = (nllPerToken * w).sum() / w.sum().clamp_min(1f);
