@@ -31,10 +31,6 @@ public static class ComponentDraw
         return new MixtureDraw(logPi, z, (2 * logScale).exp().mean([-1]));
     }
 
-    /// <summary>Top-p filtered draw of one component per row: (log-probability after filtering, index), both [..].</summary>
-    public static (Tensor LogProb, Tensor Index) ChooseComponent(Tensor logits, float topP, Generator generator)
-        => Choose(MixtureGuidance.Nucleus(logits.to(ScalarType.Float32), topP), generator);
-
     /// <summary>One draw per row from log-probabilities [.., M] (−∞ allowed): (its log-probability, its index).</summary>
     static (Tensor LogProb, Tensor Index) Choose(Tensor logProbs, Generator generator)
     {
