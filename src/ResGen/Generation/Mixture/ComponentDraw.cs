@@ -16,7 +16,7 @@ public sealed record MixtureDraw(Tensor LogProb, Tensor Vector, Tensor Variance)
 public static class ComponentDraw
 {
     /// <param name="guidance">How a guided mixture's two passes combine (<see cref="MixtureGuidance"/>); unused without guidance.</param>
-    public static MixtureDraw Draw(MixtureParams p, float topP, float drawScale, Generator generator, string guidance = MixtureGuidance.Tilt)
+    public static MixtureDraw Draw(MixtureParams p, float topP, float drawScale, Generator generator, string guidance)
     {
         var (logProbs, means, logScales) = MixtureGuidance.Resolve(p, guidance, topP);
         var (logPi, comp) = Choose(logProbs, generator);

@@ -10,13 +10,13 @@ namespace ResGen.Generation.Mixture;
 /// is silent; the token-softmax models' logit guidance, cond + w·(cond − uncond), is exactly the tilted
 /// distribution p_cond^(1+w) / p_uncond^w over codes):
 /// <list type="bullet">
-/// <item><c>tilt</c> (default): the same tilt for a mixture, over the components the conditional
+/// <item><c>tilt</c>: the same tilt for a mixture, over the components the conditional
 /// mixture keeps under top-p: component m's weight π_m is multiplied by (p_cond(μ_m) / p_uncond(μ_m))^w,
 /// the density ratio at its mean; means and scales stay conditional. The nucleus comes first because a
 /// density ratio alone favours narrow components the model gives no mass.</item>
 /// <item><c>logits</c>: the component logits move to cond + w·(cond − uncond), the means stay conditional.</item>
 /// <item><c>extrapolate</c>: logits and means both move to cond + w·(cond − uncond), scales conditional
-/// (this project's first choice). Components of the two passes need not correspond, so the
+/// (the default). Components of the two passes need not correspond, so the
 /// extrapolated means can leave the data: on Fashion-MNIST it lowered class accuracy as w grew.</item>
 /// </list>
 /// </summary>
