@@ -6,8 +6,8 @@ namespace ResGen.Generation;
 /// <summary>
 /// The reveal step shared by the masked samplers (ResGen and the token-wise model): candidate
 /// tokens for every depth get a confidence score; Gumbel noise of an annealed temperature is added;
-/// scores are made non-increasing with depth inside a position (so the kept tokens always form a
-/// coarse prefix); visible tokens score +∞; the best tokens are kept so that exactly n_t stay masked.
+/// visible tokens score +∞; scores are made non-increasing with depth inside a position (so the kept
+/// tokens always form a coarse prefix); the best tokens are kept so that exactly n_t stay masked.
 /// </summary>
 public sealed class ConfidenceReveal
 {
@@ -62,9 +62,10 @@ public sealed class ConfidenceReveal
             var u = torch.rand(score.shape, generator: generator, device: device).clamp(1e-10, 1 - 1e-7);
             score = score + temperature * -(-u.log()).log();
         }
-        score = score.cummin(-1).values;
+        // visible depths are +∞ before the running minimum, so what they scored never caps a masked depth
         var isVisible = torch.arange(depth, device: device) < visible.unsqueeze(-1);
         score = torch.where(isVisible, torch.full_like(score, double.PositiveInfinity), score);
+        score = score.cummin(-1).values;
 
         // Keep the best (L·D − n_t) tokens of each example; re-mask the rest. A top-k of the largest
         // count does it (sorted only when the counts differ between examples), not a sort and an argsort.
