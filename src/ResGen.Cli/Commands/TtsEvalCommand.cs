@@ -85,8 +85,12 @@ public static class TtsEvalCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{s.Name}: NLL of the recordings' tokens {s.TextNll:0.0000} with their text, {s.ShuffledTextNll:0.0000} with another utterance's text ({(s.ShuffledTextNll > s.TextNll + 0.001 ? "the text is read" : "the text is not read")})"));
             foreach (var s in report.Systems.Where(s => s.VoiceNll is not null))
+            {
+                string start = s.StartVoiceNll is { } own
+                    ? string.Create(CultureInfo.InvariantCulture, $"; with all of the recording masked (the sampler's start) {own:0.0000} / {s.StartOtherVoiceNll:0.0000}") : "";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{s.Name}: NLL of the recordings' tokens {s.VoiceNll:0.0000} after a prompt of their speaker, {s.OtherVoiceNll:0.0000} after another speaker's ({(s.OtherVoiceNll > s.VoiceNll + 0.001 ? "the voice is used" : "the voice is not used")})"));
+                    $"{s.Name}: NLL of the recordings' tokens {s.VoiceNll:0.0000} after a prompt of their speaker, {s.OtherVoiceNll:0.0000} after another speaker's ({(s.OtherVoiceNll > s.VoiceNll + 0.001 ? "the voice is used" : "the voice is not used")}){start}"));
+            }
             Reports.WriteJson(Path.Combine(dir, "report.json"), report);
             Console.WriteLine($"wrote {dir}/report.json and the WAVs of every system under {dir}/");
             return 0;

@@ -44,6 +44,16 @@ public static class DepthMasking
     }
 
     /// <summary>
+    /// Masked counts [B, L] of the sampler's start state: all D depths at every position that takes part
+    /// (<paramref name="maskable"/>, else the first length_b, else all), 0 elsewhere.
+    /// </summary>
+    public static Tensor WholeCounts(long batch, int positions, int depth, Device device, Tensor? lengths = null, Tensor? maskable = null)
+    {
+        var valid = maskable?.to(device) ?? (lengths is null ? torch.ones(batch, positions, ScalarType.Bool, device: device) : TokenBatch.ValidMask(lengths.to(device), positions));
+        return valid.to(ScalarType.Int64) * depth;
+    }
+
+    /// <summary>
     /// Spreads n_b masked cells [B] over L positions of D cells each, uniformly without
     /// replacement: returns k [B, L] with Σ_i k_bi = n_b and 0 ≤ k_bi ≤ D.
     /// </summary>

@@ -56,6 +56,12 @@ public sealed record TokenLayout
 /// </summary>
 public sealed record TokenBatch(Tensor Indices, Tensor? Lengths = null, Tensor? PromptLengths = null)
 {
+    /// <summary>
+    /// For diagnostics: a masked model masks every depth of every real position after the prompt (the
+    /// state its sampler starts in) instead of a random level. Autoregressive models score as always.
+    /// </summary>
+    public bool WholeTarget { get; init; }
+
     public long Batch => Indices.shape[0];
     public long Positions => Indices.shape[1];
 

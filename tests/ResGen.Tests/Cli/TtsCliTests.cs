@@ -1,5 +1,6 @@
 using ResGen.Audio;
 using ResGen.Cli;
+using ResGen.Evaluation.Speech;
 using ResGen.Tests.Data.Speech;
 
 namespace ResGen.Tests.Cli;
@@ -111,15 +112,26 @@ public sealed class TtsCliTests
         Assert.Contains("prompt_similarity", File.ReadAllText(dir.File("eval/report.json")));
         Assert.Equal(2, Directory.GetFiles(dir.File("eval/resgen"), "*.wav").Length);
 
-        // the continuation task: the first seconds of each utterance are the prompt, the audio is scored whole
+        // the continuation task: the first seconds of each utterance are the prompt, the audio is scored whole;
+        // speaker similarity compares what follows the prompt with the prompt, cut from the recording
         (evalCode, stdout, evalErr) = Repo.Resgen("eval", "tts", "--task", "continuation", "--model", dir.File("resgen/model"), "--tokenizer", Path.Combine(tok, "model"),
-            "--data", corpus, "--per-speaker", "1", "--steps", "2", "--out-dir", dir.File("eval-cont"), "--lm-cache", dir.File("lm"), "--recognizer-threads", "1", "--speaker-encoder", "none");
+            "--data", corpus, "--per-speaker", "1", "--steps", "2", "--out-dir", dir.File("eval-cont"), "--lm-cache", dir.File("lm"), "--recognizer-threads", "1",
+            "--speaker-encoder", dir.File("spk/model"));
         Assert.True(evalCode == 0, stdout + evalErr);
         Assert.Contains("continuation", stdout);
+        Assert.Contains("prompt_similarity", File.ReadAllText(dir.File("eval-cont/report.json")));
+        var tokenizer = ResGen.Tokens.Speech.SpeechTokenizerCheckpoint.Load(Path.Combine(tok, "model")).Tokenizer;
         foreach (var wav in Directory.GetFiles(dir.File("eval-cont/resgen"), "*.wav"))
         {
             var truth = speechCorpus.Utterances.Single(u => u.Id == Path.GetFileNameWithoutExtension(wav));
             Assert.InRange(WavFile.Read(wav).Seconds, truth.Seconds - 0.2, truth.Seconds + 0.2);   // prompt + rest at the true length
+            var recording = WavFile.Read(speechCorpus.WavPath(truth));
+            using var mel = new MelSpectrogram(tokenizer.Mel);
+            int total = (int)tokenizer.PositionsOf(mel.FromWaveform(TorchSharp.torch.tensor(recording.Samples)).shape[1]);
+            double promptSeconds = TtsEvaluation.ContinuationPromptPositions(total, tokenizer.PositionRate) * tokenizer.Stride * tokenizer.Mel.HopLength / 16_000.0;
+            var clip = WavFile.Read(dir.File($"eval-cont/prompts/{truth.Id}.wav"));
+            Assert.InRange(clip.Seconds, promptSeconds - 0.01, promptSeconds + 0.01);
+            Assert.All(clip.Samples.Zip(recording.Samples), pair => Assert.InRange(pair.First - pair.Second, -1e-3f, 1e-3f));   // the recording's start, as 16-bit samples
         }
     }
 }

@@ -170,6 +170,36 @@ public sealed class TextConditioningTests
     }
 
     [Fact]
+    public void TheStartStateVoiceDiagnosticHidesTheWholeRecording()
+    {
+        var model = Tiny("resgen");
+        model.Module.eval();
+        var g = new Generator(9);
+        int n = 4;
+        var prompts = Enumerable.Range(0, n).Select(i => torch.randint(0, K, [3 + i % 2, D], generator: g)).ToList();
+        var codes = Enumerable.Range(0, n).Select(i => torch.randint(0, K, [5 + i % 3, D], generator: g)).ToList();
+        var promptText = Enumerable.Range(0, n).Select(i => new[] { 1 + i % 5, 2 }).ToList();
+        var text = Enumerable.Range(0, n).Select(i => new[] { 3, 1 + (i + 2) % 5, 4 }).ToList();
+        (double, double) Check(long seed, bool whole) => ResGen.Evaluation.Speech.TtsEvaluation.VoiceSensitivity(model, prompts, promptText, codes, text, [1, 2, 3, 0], 10,
+            seed, batchSize: 3, repeats: 1, wholeTarget: whole);
+        // every depth of every recorded position masked: nothing is left to chance, unlike training's random masks
+        Assert.Equal(Check(5, true), Check(6, true));
+        Assert.NotEqual(Check(5, false), Check(6, false));
+        Assert.NotEqual(Check(5, true), Check(5, false));
+        var (own, other) = Check(5, true);
+        Assert.NotEqual(own, other);
+    }
+
+    [Fact]
+    public void WholeCountsMaskEveryDepthOfTheTakingPartPositionsOnly()
+    {
+        var lengths = torch.tensor(new long[] { 2, 4 });
+        TensorAssert.Equal(torch.tensor(new long[,] { { 3, 3, 0, 0 }, { 3, 3, 3, 3 } }), DepthMasking.WholeCounts(2, 4, 3, torch.CPU, lengths));
+        var maskable = torch.tensor(new[,] { { false, true, true, false }, { false, false, false, true } });
+        TensorAssert.Equal(torch.tensor(new long[,] { { 0, 3, 3, 0 }, { 0, 0, 0, 3 } }), DepthMasking.WholeCounts(2, 4, 3, torch.CPU, lengths, maskable));
+    }
+
+    [Fact]
     public void KnownSummaryReadsOnlyWhollyVisiblePositions()
     {
         torch.manual_seed(3);

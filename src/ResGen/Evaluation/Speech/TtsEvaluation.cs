@@ -54,6 +54,10 @@ public sealed record TtsSystemScore(string Name, string Kind, int Steps, double 
     public double? VoiceNll { get; init; }
     /// <summary>The same after another speaker's prompt: no higher than <see cref="VoiceNll"/> means the prompt's voice is not used.</summary>
     public double? OtherVoiceNll { get; init; }
+    /// <summary><see cref="VoiceNll"/> of a masked model with every token of the recording masked (its sampler's start state).</summary>
+    public double? StartVoiceNll { get; init; }
+    /// <summary><see cref="OtherVoiceNll"/> in the same state.</summary>
+    public double? StartOtherVoiceNll { get; init; }
 
     public double? MeanPromptSimilarity => PromptSimilarity?.Average();
     public double? MeanOtherSimilarity => OtherSimilarity?.Average();
@@ -83,6 +87,10 @@ public static class TtsEvaluation
 
     /// <summary>Continuation prompts: this many seconds of the target, at most half of it.</summary>
     public const double ContinuationSeconds = 3.0;
+
+    /// <summary>Positions of a continuation prompt cut from a target of <paramref name="total"/> positions: <see cref="ContinuationSeconds"/>, at most half of it.</summary>
+    public static int ContinuationPromptPositions(int total, double positionRate)
+        => Math.Max(1, Math.Min((int)Math.Round(ContinuationSeconds * positionRate), total / 2));
 
     /// <summary>
     /// <paramref name="perSpeaker"/> cases per speaker of <paramref name="split"/>: targets in manifest
@@ -133,7 +141,26 @@ public static class TtsEvaluation
         double truthSeconds = cases.Sum(c => c.Target.Seconds);
         double work = 2 + systems.Count, done = 0;
         var scores = new List<TtsSystemScore>();
-        var speakers = speakerEncoder is null ? null : new SpeakerScorer(speakerEncoder, [.. cases.Select(c => corpus.WavPath(c.Prompt))], [.. cases.Select(c => c.Target.Speaker)]);
+        // Speaker similarity: to each case's prompt, and to the other speakers' prompts. A continuation's prompt
+        // is the recording's first seconds, which every scored WAV holds too: there, what follows the prompt is
+        // compared with the prompt alone (for recordings and resynthesis as for the models).
+        int[]? promptSamples = null;
+        var promptWavs = cases.Select(c => corpus.WavPath(c.Prompt)).ToList();
+        if (cases[0].Continuation)
+        {
+            int samplesPerPosition = tokenizer.Stride * tokenizer.Mel.HopLength;
+            promptSamples = [.. truthMels.Select(m => ContinuationPromptPositions((int)tokenizer.PositionsOf(m.shape[1]), tokenizer.PositionRate) * samplesPerPosition)];
+            string dir = Path.Combine(outputFolder, "prompts");
+            Directory.CreateDirectory(dir);
+            for (int i = 0; i < cases.Count; i++)
+            {
+                var audio = WavFile.Read(truthWavs[i], tokenizer.Mel.SampleRate);
+                promptWavs[i] = Path.Combine(dir, cases[i].Target.Id + ".wav");
+                WavFile.Write(promptWavs[i], new MonoAudio(audio.Samples[..Math.Min(promptSamples[i], audio.Samples.Length)], audio.SampleRate));
+            }
+        }
+        var speakers = speakerEncoder is null ? null : new SpeakerScorer(speakerEncoder, promptWavs, [.. cases.Select(c => c.Target.Speaker)],
+            promptSamples?.Select(n => (double)n / tokenizer.Mel.SampleRate).ToArray());
 
         // ground truth and its resynthesis: the floor every system is read against
         scores.Add(Score("ground truth", "recording", 0, truthWavs, texts, truthMels, mel, languageModel, recognizerThreads, 0, 0, truthSeconds, truthSeconds, speakers));
@@ -199,7 +226,7 @@ public static class TtsEvaluation
                     {
                         // the first seconds of the target with all of its text; the rest at its true length
                         int total = (int)codes.shape[0];
-                        int lp = Math.Max(1, Math.Min((int)Math.Round(ContinuationSeconds * tokenizer.PositionRate), total / 2));
+                        int lp = ContinuationPromptPositions(total, tokenizer.PositionRate);
                         codes = codes.narrow(0, 0, lp);
                         lengths.Add(Math.Max(1, total - lp));
                         phonemes.Add([]);
@@ -240,9 +267,20 @@ public static class TtsEvaluation
             (double, double)? voice = promptCodes.Count == 0 || otherSpeaker.Any(j => j < 0) ? null
                 : VoiceSensitivity(tts.Generator, promptCodes, [.. cases.Select(c => SpeechTokenEncoder.PhonemeIds(c.Prompt.Phonemes, tts.Vocabulary))],
                     truthCodes, targetPhonemes, otherSpeaker, tokenizer.PositionRate, seed, durations: tts.Durations);
+            // a masked model also in its sampler's start state (one draw: nothing random is left)
+            (double, double)? startVoice = voice is null || !tts.Generator.Stepwise ? null
+                : VoiceSensitivity(tts.Generator, promptCodes, [.. cases.Select(c => SpeechTokenEncoder.PhonemeIds(c.Prompt.Phonemes, tts.Vocabulary))],
+                    truthCodes, targetPhonemes, otherSpeaker, tokenizer.PositionRate, seed, durations: tts.Durations, repeats: 1, wholeTarget: true);
             scores.Add(Score(name, tts.Generator.Kind, tts.Generator.Stepwise ? settings.Steps : 0, paths, texts, truthMels, mel, languageModel, recognizerThreads,
                 passes / batches, seconds, audioSeconds, truthSeconds, speakers) with
-            { TextNll = textNll, ShuffledTextNll = shuffledNll, VoiceNll = voice?.Item1, OtherVoiceNll = voice?.Item2 });
+            {
+                TextNll = textNll,
+                ShuffledTextNll = shuffledNll,
+                VoiceNll = voice?.Item1,
+                OtherVoiceNll = voice?.Item2,
+                StartVoiceNll = startVoice?.Item1,
+                StartOtherVoiceNll = startVoice?.Item2,
+            });
             progress?.Report(++done / work);
         }
         foreach (var m in truthMels) m.Dispose();
@@ -294,11 +332,13 @@ public static class TtsEvaluation
     /// and after the prompt of case <paramref name="otherOf"/>[i], another speaker's, under the same
     /// random masks (<paramref name="repeats"/> draws of them, averaged). A model that ignores the voice
     /// scores both alike. Texts are spread by the mean phoneme <paramref name="durations"/> when the model
-    /// was trained on aligned tokens.
+    /// was trained on aligned tokens. With <paramref name="wholeTarget"/> a masked model sees none of the
+    /// recording (every depth masked: the state its sampler starts in, where the prompt is the only voice
+    /// it has; the random masks of training leave it coarse tokens of the recording itself to read the voice from).
     /// </summary>
     public static (double VoiceNll, double OtherVoiceNll) VoiceSensitivity(IGenerator model, IReadOnlyList<Tensor> promptCodes, IReadOnlyList<int[]> promptPhonemes,
         IReadOnlyList<Tensor> codes, IReadOnlyList<int[]> phonemes, IReadOnlyList<int> otherOf, double positionRate, long seed, int batchSize = 16,
-        IReadOnlyList<double>? durations = null, int repeats = 3)
+        IReadOnlyList<double>? durations = null, int repeats = 3, bool wholeTarget = false)
     {
         int n = codes.Count;
         if (promptCodes.Count != n || promptPhonemes.Count != n || phonemes.Count != n || otherOf.Count != n || n == 0)
@@ -336,7 +376,7 @@ public static class TtsEvaluation
                 long l = lengths.Max();
                 var indices = torch.zeros(part.Count, l, codes[0].shape[1], ScalarType.Int64);
                 for (int k = 0; k < part.Count; k++) indices[k].narrow(0, 0, lengths[k]).copy_(sequences[k]);
-                var batch = new TokenBatch(indices.to(device), torch.tensor(lengths, device: device), torch.tensor(promptLengths, device: device));
+                var batch = new TokenBatch(indices.to(device), torch.tensor(lengths, device: device), torch.tensor(promptLengths, device: device)) { WholeTarget = wholeTarget };
                 using var g = new torch.Generator((ulong)(seed + start + (1000003L * r)), device);
                 var condition = Conditioning.PhonemeCondition.Of(texts, device, starts);
                 return model.Loss(batch, condition, g).Parts.First(p => p.Name == "nll").Value.item<float>();
@@ -373,30 +413,41 @@ public static class TtsEvaluation
             WordErrorRate.Ratio(longOnes.Sum(u => u.Errors), longOnes.Sum(u => u.ReferenceWords)), wer.Utterances);
     }
 
-    /// <summary>Speaker similarity of WAVs to their case's prompt and to the prompts of the other speakers.</summary>
+    /// <summary>
+    /// Speaker similarity of WAVs to their case's prompt and to the prompts of the other speakers; with
+    /// <c>skip</c>, the first skip[i] seconds of WAV i (a continuation's prompt) are left out of it.
+    /// </summary>
     sealed class SpeakerScorer
     {
         readonly SpeakerEncoder encoder;
         readonly MelSpectrogram mel;
         readonly Tensor prompts;
         readonly string[] speakerOf;
+        readonly double[]? skip;
 
-        public SpeakerScorer(SpeakerEncoder encoder, IReadOnlyList<string> promptWavs, string[] speakerOf)
+        public SpeakerScorer(SpeakerEncoder encoder, IReadOnlyList<string> promptWavs, string[] speakerOf, double[]? skip = null)
         {
             this.encoder = encoder;
             this.speakerOf = speakerOf;
+            this.skip = skip;
             mel = new MelSpectrogram(encoder.Config.Mel);
-            prompts = Embed(promptWavs);
+            prompts = Embed(promptWavs, null);
         }
 
-        Tensor Embed(IReadOnlyList<string> wavs)
+        Tensor Embed(IReadOnlyList<string> wavs, double[]? leaveOut)
         {
             var rows = new List<Tensor>();
-            foreach (var w in wavs)
+            for (int i = 0; i < wavs.Count; i++)
             {
                 using var scope = torch.NewDisposeScope();
-                var m = LogMel(mel, WavFile.Read(w, encoder.Config.Mel.SampleRate));
-                rows.Add(SpeakerVerification.Embed(encoder, m).DetachFromDisposeScope());
+                var audio = WavFile.Read(wavs[i], encoder.Config.Mel.SampleRate);
+                if (leaveOut is not null)
+                {
+                    // at least a quarter second stays
+                    int cut = (int)Math.Min(Math.Round(leaveOut[i] * audio.SampleRate), Math.Max(0, audio.Samples.Length - (audio.SampleRate / 4)));
+                    audio = new MonoAudio(audio.Samples[cut..], audio.SampleRate);
+                }
+                rows.Add(SpeakerVerification.Embed(encoder, LogMel(mel, audio)).DetachFromDisposeScope());
             }
             var all = torch.stack(rows);
             foreach (var r in rows) r.Dispose();
@@ -406,7 +457,7 @@ public static class TtsEvaluation
         public (IReadOnlyList<double>, IReadOnlyList<double>) Score(IReadOnlyList<string> wavs)
         {
             using var scope = torch.NewDisposeScope();
-            var e = Embed(wavs);
+            var e = Embed(wavs, skip);
             var cos = e.matmul(prompts.t()).data<float>().ToArray();   // [N, N]: speech i vs prompt j
             int n = wavs.Count;
             var own = new double[n];

@@ -23,7 +23,9 @@ public sealed class MaskGitModel(MaskGitNetwork network, ResidualVectorQuantizer
     {
         var layout = Layout;
         var indices = tokens.Indices;
-        var k = DepthMasking.SampleCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, Network.Model.Schedule, generator, indices.device, tokens.Lengths);
+        var k = tokens.WholeTarget
+            ? DepthMasking.WholeCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, indices.device, tokens.Lengths)
+            : DepthMasking.SampleCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, Network.Model.Schedule, generator, indices.device, tokens.Lengths);
         var visible = layout.Depth - k;
         Tensor prefix;
         using (torch.no_grad()) prefix = Quantizer.EmbedPrefix(indices, visible);

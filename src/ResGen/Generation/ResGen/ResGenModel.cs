@@ -21,7 +21,8 @@ public sealed class ResGenModel(ResGenNetwork network, ResidualVectorQuantizer q
     /// <summary>
     /// Masks each sequence depth-wise at a random level, predicts the masked embedding sums and scores
     /// them with the mixture loss on positions that have masked tokens. Prompt positions (prompted
-    /// training) stay whole, as the sampler will be given them, and are not scored.
+    /// training) stay whole, as the sampler will be given them, and are not scored. A batch marked
+    /// <see cref="TokenBatch.WholeTarget"/> is scored in the sampler's start state instead.
     /// </summary>
     public override LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator)
     {
@@ -29,8 +30,10 @@ public sealed class ResGenModel(ResGenNetwork network, ResidualVectorQuantizer q
         var indices = tokens.Indices;
         var valid = tokens.Valid;
         var maskable = tokens.Prompt is { } prompt ? (valid ?? torch.ones_like(prompt)).logical_and(prompt.logical_not()) : null;
-        var k = DepthMasking.SampleCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, Network.Model.Schedule, generator, indices.device,
-            tokens.Lengths, maskable, Network.Model.WholePositionShare);
+        var k = tokens.WholeTarget
+            ? DepthMasking.WholeCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, indices.device, tokens.Lengths, maskable)
+            : DepthMasking.SampleCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, Network.Model.Schedule, generator, indices.device,
+                tokens.Lengths, maskable, Network.Model.WholePositionShare);
         var visible = layout.Depth - k;
         Tensor prefix, target;
         using (torch.no_grad()) (prefix, target) = Quantizer.EmbedSplit(indices, visible);
