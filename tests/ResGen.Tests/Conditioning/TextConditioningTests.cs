@@ -191,6 +191,34 @@ public sealed class TextConditioningTests
     }
 
     [Fact]
+    public void StartStateShareTrainsPromptedExamplesInTheSamplersStartState()
+    {
+        var kind = GeneratorKinds.Find("resgen");
+        IGenerator Build(double share)
+        {
+            torch.manual_seed(3);
+            var cfg = kind.LoadConfig(null, ["model.width=32", "model.layers=2", "model.heads=2", "model.condition=text", $"model.text.vocabulary={Vocab}",
+                "model.text.layers=1", $"model.start_state_share={share}"]).WithTokens(Layout, "");
+            return kind.Build(cfg, Quantizer());
+        }
+        var (tokens, text) = Speech(4, new Generator(2));
+        var prompted = tokens with { PromptLengths = torch.tensor(new long[] { 1, 2, 1, 2 }) };
+        float Nll(IGenerator m, TokenBatch b, long seed) => m.Loss(b, text, new Generator((ulong)seed)).Parts.First(p => p.Name == "nll").Value.item<float>();
+        using var _ = torch.no_grad();
+        var always = Build(1);
+        var never = Build(0);
+        always.Module.eval();
+        never.Module.eval();
+        // share 1: every prompted example is scored with all of its target masked, whatever the random draws
+        float start = Nll(never, prompted with { WholeTarget = true }, 0);
+        Assert.Equal(start, Nll(always, prompted, 0), 5);
+        Assert.Equal(start, Nll(always, prompted, 1), 5);
+        Assert.NotEqual(Nll(never, prompted, 0), Nll(never, prompted, 1));
+        // without prompts the share does nothing
+        Assert.Equal(Nll(never, tokens, 0), Nll(always, tokens, 0), 5);
+    }
+
+    [Fact]
     public void WholeCountsMaskEveryDepthOfTheTakingPartPositionsOnly()
     {
         var lengths = torch.tensor(new long[] { 2, 4 });

@@ -17,6 +17,12 @@ public sealed record ResGenModelConfig : TransformerModelConfig
     /// </summary>
     public double WholePositionShare { get; init; }
     /// <summary>
+    /// Share of the prompted training examples (text-to-speech) given in the sampler's start state: every
+    /// position after the prompt wholly masked, so that the prompt is the only voice the model can read
+    /// (random masks leave it the target's own coarse tokens). 0 by default (not in the paper).
+    /// </summary>
+    public double StartStateShare { get; init; }
+    /// <summary>
     /// Adds to every block's adaLN vector a projection of the mean input of the wholly visible positions
     /// (a speech prompt and what is already sampled): a direct path for global properties such as a
     /// voice. Off by default (not in the paper).
@@ -30,5 +36,6 @@ public sealed record ResGenModelConfig : TransformerModelConfig
         if (HeadRank < 1) throw new UserErrorException($"model head_rank must be at least 1, got {HeadRank}.");
         MaskSchedule.Check(Schedule);
         if (!(WholePositionShare is >= 0 and <= 1)) throw new UserErrorException($"model whole_position_share must lie in 0..1, got {WholePositionShare}.");
+        if (!(StartStateShare is >= 0 and <= 1)) throw new UserErrorException($"model start_state_share must lie in 0..1, got {StartStateShare}.");
     }
 }

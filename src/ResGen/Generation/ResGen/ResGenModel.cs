@@ -34,6 +34,13 @@ public sealed class ResGenModel(ResGenNetwork network, ResidualVectorQuantizer q
             ? DepthMasking.WholeCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, indices.device, tokens.Lengths, maskable)
             : DepthMasking.SampleCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, Network.Model.Schedule, generator, indices.device,
                 tokens.Lengths, maskable, Network.Model.WholePositionShare);
+        if (!tokens.WholeTarget && Network.Model.StartStateShare > 0 && tokens.PromptLengths is { } promptLengths)
+        {
+            // a share of the prompted examples in the sampler's start state: the prompt is their only voice
+            var start = torch.rand(indices.shape[0], dtype: ScalarType.Float64, generator: generator, device: indices.device) < Network.Model.StartStateShare;
+            start = start.logical_and(promptLengths.to(indices.device) > 0);
+            k = torch.where(start.unsqueeze(1), DepthMasking.WholeCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, indices.device, tokens.Lengths, maskable), k);
+        }
         var visible = layout.Depth - k;
         Tensor prefix, target;
         using (torch.no_grad()) (prefix, target) = Quantizer.EmbedSplit(indices, visible);
