@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using ResGen.Conditioning;
 using ResGen.Data;
 using ResGen.Evaluation;
 using ResGen.Generation;
 using ResGen.Imaging;
 using ResGen.IO;
+using ResGen.Tokens;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,8 +30,12 @@ public static class EvalCommand
         var timing = new Option<bool>("--no-timing") { Description = "Skip the batch-1 / large-batch timing and the memory probe." };
         var budget = new Option<string>("--memory-budget") { Description = "Memory budget for the largest-batch estimate (CPU resident memory).", DefaultValueFactory = _ => "4G", HelpName = "SIZE" };
         var outDir = new Option<string>("--out-dir") { Description = "Where report.json and a sample grid go.", DefaultValueFactory = _ => "runs/eval", HelpName = "DIR" };
+        var byDepth = new Option<bool>("--nll-by-depth")
+        {
+            Description = "ResGen models: also the NLL of the test images' tokens by the number of masked depths at a position (training's masks, 3 draws), with the log-scale of the best component.",
+        };
         var cmd = new Command("eval", "Evaluate a generator: class accuracy and Fréchet distance of its samples, network passes, time per sample, largest batch in a memory budget.")
-            { classifier, count, seed, timing, budget, outDir };
+            { classifier, count, seed, timing, budget, outDir, byDepth };
         g.AddTo(cmd);
         data.AddTo(cmd);
         cmd.Subcommands.Add(TtsEvalCommand.Create());
@@ -41,6 +47,8 @@ public static class EvalCommand
             if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
             long budgetBytes = MemoryProbe.ParseSize(pr.GetValue(budget)!);
             var loaded = g.Load(pr);
+            if (pr.GetValue(byDepth) && loaded.Sampling.Generator is not ResGenModel)
+                throw new UserErrorException($"--nll-by-depth needs a ResGen model (a mixture over masked depths); '{pr.GetValue(g.Checkpoint)}' is a {loaded.Kind} model.");
             var (test, train) = data.ForClassifier(pr, pr.GetValue(classifier)!);
             var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, loaded.Device, dataId: data.DataId(pr));
             Console.WriteLine($"{loaded.Kind} sampler: {loaded.Settings}; {n} samples per class; device {loaded.Device}, {torch.get_num_threads()} threads");
@@ -85,6 +93,24 @@ public static class EvalCommand
                         ? $"largest batch within {pr.GetValue(budget)}: about {l} samples (peak memory above start: {peaks})"
                         : $"largest batch within {pr.GetValue(budget)}: not measurable here, the peak did not grow with the batch ({peaks})");
                 }
+            }
+            if (pr.GetValue(byDepth) && loaded.Sampling.Generator is ResGenModel resgen)
+            {
+                int m = Math.Min(test.Count, n * loaded.Sampling.Classes);
+                TokenBatch tokens;
+                ClassCondition labels;
+                using (torch.no_grad())
+                {
+                    var codes = loaded.Sampling.Tokenizer.Encode(test.ToTensor(0, m, loaded.Device));
+                    tokens = new TokenBatch(codes.reshape(m, -1, codes.shape[^1]));
+                    labels = new ClassCondition(test.LabelsTensor(0, m, loaded.Device));
+                }
+                var levels = MaskedDepthNlls.Measure(resgen, tokens, labels, pr.GetValue(seed));
+                report["nll_by_masked_depths"] = levels;
+                Console.WriteLine($"NLL of {m} test images' tokens by masked depths at a position (per latent dimension; log-scale of the component that explains the target best):");
+                Console.WriteLine("  masked  positions        NLL   log-scale");
+                foreach (var l in levels)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {l.MaskedDepths,6}  {l.Positions,9}  {l.Nll,9:0.000}  {l.LogScale,10:0.000}"));
             }
             Reports.WriteJson(Path.Combine(dir, "report.json"), report);
             ImageGrid.Save(result.Images, Path.Combine(dir, "samples.png"), columns: Math.Min(n, 10), scale: 2);

@@ -49,6 +49,25 @@ public sealed class ResGenModelTests
     }
 
     [Fact]
+    public void NllByMaskedDepthsSplitsTheValidationNll()
+    {
+        var model = Tiny();
+        model.Module.eval();
+        var g = new Generator(3);
+        var tokens = new TokenBatch(torch.randint(16, [32, 9, 4], generator: g));
+        var labels = new ClassCondition(torch.randint(3, [32], generator: g));
+        var levels = ResGen.Evaluation.MaskedDepthNlls.Measure(model, tokens, labels, seed: 7, repeats: 1);
+        Assert.Equal([1, 2, 3, 4], levels.Select(l => l.MaskedDepths));
+        Assert.All(levels, l => Assert.True(l.Positions > 0 && double.IsFinite(l.Nll) && double.IsFinite(l.LogScale), l.ToString()));
+        // the same masks as the loss draws from the same seed: the position-weighted mean is its NLL
+        float nll;
+        using (torch.no_grad()) nll = model.Loss(tokens, labels, new Generator(7)).Parts.First(p => p.Name == "nll").Value.item<float>();
+        double mean = levels.Sum(l => l.Nll * l.Positions) / levels.Sum(l => l.Positions);
+        Assert.Equal(nll, mean, 4);
+        Assert.False(model.Module.training);
+    }
+
+    [Fact]
     public void LossPartsAreConsistent()
     {
         var model = Tiny();
