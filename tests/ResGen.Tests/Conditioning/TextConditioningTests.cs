@@ -147,6 +147,18 @@ public sealed class TextConditioningTests
         Assert.True(float.IsFinite(loss.Loss.item<float>()));
     }
 
+    /// <summary>Four cases of random prompt and recording tokens with their phonemes, for the voice diagnostic.</summary>
+    static (List<Tensor> Prompts, List<int[]> PromptText, List<Tensor> Codes, List<int[]> Text) VoiceCases()
+    {
+        var g = new Generator(9);
+        int n = 4;
+        var prompts = Enumerable.Range(0, n).Select(i => torch.randint(0, K, [3 + i % 2, D], generator: g)).ToList();
+        var codes = Enumerable.Range(0, n).Select(i => torch.randint(0, K, [5 + i % 3, D], generator: g)).ToList();
+        var promptText = Enumerable.Range(0, n).Select(i => new[] { 1 + i % 5, 2 }).ToList();
+        var text = Enumerable.Range(0, n).Select(i => new[] { 3, 1 + (i + 2) % 5, 4 }).ToList();
+        return (prompts, promptText, codes, text);
+    }
+
     [Theory]
     [InlineData("resgen")]
     [InlineData("rq-transformer")]
@@ -154,12 +166,7 @@ public sealed class TextConditioningTests
     {
         var model = Tiny(kind);
         model.Module.eval();
-        var g = new Generator(9);
-        int n = 4;
-        var prompts = Enumerable.Range(0, n).Select(i => torch.randint(0, K, [3 + i % 2, D], generator: g)).ToList();
-        var codes = Enumerable.Range(0, n).Select(i => torch.randint(0, K, [5 + i % 3, D], generator: g)).ToList();
-        var promptText = Enumerable.Range(0, n).Select(i => new[] { 1 + i % 5, 2 }).ToList();
-        var text = Enumerable.Range(0, n).Select(i => new[] { 3, 1 + (i + 2) % 5, 4 }).ToList();
+        var (prompts, promptText, codes, text) = VoiceCases();
         // the "other" prompt is the case's own: both NLLs are one computation
         var (same, alsoSame) = ResGen.Evaluation.Speech.TtsEvaluation.VoiceSensitivity(model, prompts, promptText, codes, text, [0, 1, 2, 3], 10, seed: 5, batchSize: 3);
         Assert.Equal(same, alsoSame);
@@ -174,12 +181,7 @@ public sealed class TextConditioningTests
     {
         var model = Tiny("resgen");
         model.Module.eval();
-        var g = new Generator(9);
-        int n = 4;
-        var prompts = Enumerable.Range(0, n).Select(i => torch.randint(0, K, [3 + i % 2, D], generator: g)).ToList();
-        var codes = Enumerable.Range(0, n).Select(i => torch.randint(0, K, [5 + i % 3, D], generator: g)).ToList();
-        var promptText = Enumerable.Range(0, n).Select(i => new[] { 1 + i % 5, 2 }).ToList();
-        var text = Enumerable.Range(0, n).Select(i => new[] { 3, 1 + (i + 2) % 5, 4 }).ToList();
+        var (prompts, promptText, codes, text) = VoiceCases();
         (double, double) Check(long seed, bool whole) => ResGen.Evaluation.Speech.TtsEvaluation.VoiceSensitivity(model, prompts, promptText, codes, text, [1, 2, 3, 0], 10,
             seed, batchSize: 3, repeats: 1, wholeTarget: whole);
         // every depth of every recorded position masked: nothing is left to chance, unlike training's random masks

@@ -264,12 +264,13 @@ public static class TtsEvaluation
             log?.WriteLine($"{name}: {cases.Count} utterances synthesized in {seconds:0.0} s; recognizing");
             var targetPhonemes = cases.Select(c => SpeechTokenEncoder.PhonemeIds(c.Target.Phonemes, tts.Vocabulary)).ToList();
             var (textNll, shuffledNll) = TextSensitivity(tts.Generator, truthCodes, targetPhonemes, seed, durations: tts.Durations);
+            var promptPhonemeIds = cases.Select(c => SpeechTokenEncoder.PhonemeIds(c.Prompt.Phonemes, tts.Vocabulary)).ToList();
             (double, double)? voice = promptCodes.Count == 0 || otherSpeaker.Any(j => j < 0) ? null
-                : VoiceSensitivity(tts.Generator, promptCodes, [.. cases.Select(c => SpeechTokenEncoder.PhonemeIds(c.Prompt.Phonemes, tts.Vocabulary))],
+                : VoiceSensitivity(tts.Generator, promptCodes, promptPhonemeIds,
                     truthCodes, targetPhonemes, otherSpeaker, tokenizer.PositionRate, seed, durations: tts.Durations);
             // a masked model also in its sampler's start state (one draw: nothing random is left)
             (double, double)? startVoice = voice is null || !tts.Generator.Stepwise ? null
-                : VoiceSensitivity(tts.Generator, promptCodes, [.. cases.Select(c => SpeechTokenEncoder.PhonemeIds(c.Prompt.Phonemes, tts.Vocabulary))],
+                : VoiceSensitivity(tts.Generator, promptCodes, promptPhonemeIds,
                     truthCodes, targetPhonemes, otherSpeaker, tokenizer.PositionRate, seed, durations: tts.Durations, repeats: 1, wholeTarget: true);
             scores.Add(Score(name, tts.Generator.Kind, tts.Generator.Stepwise ? settings.Steps : 0, paths, texts, truthMels, mel, languageModel, recognizerThreads,
                 passes / batches, seconds, audioSeconds, truthSeconds, speakers) with
