@@ -28,12 +28,13 @@ public static class TtsCommand
         var tokenizer = new Option<string>("--tokenizer") { Description = $"The speech tokenizer the model was trained on (default: {DefaultTokenizer}).", DefaultValueFactory = _ => InstallPaths.Shipped(DefaultTokenizer), HelpName = "PATH" };
         var steps = new Option<int?>("--steps") { Description = "Sampling steps T of a masked model (default from the model's config, 16).", HelpName = "T" };
         var cfg = new Option<float?>("--cfg") { Description = "Classifier-free guidance on the text (0 = none; default from the model's config).", HelpName = "W" };
+        var guidePrompt = new Option<bool?>("--guide-prompt") { Description = "Guide towards the prompt's voice too: guidance's unconditional pass leaves out the prompt as well as the text (ResGen; `--guide-prompt false` turns it off; default from the model's config).", HelpName = "true|false" };
         var seed = new Option<long>("--seed") { Description = "Seed (same seed, same speech).", DefaultValueFactory = _ => 0, HelpName = "N" };
         var rate = new Option<double>("--length-scale") { Description = "Multiplies the length taken from the prompt's speaking rate (above 1: slower).", DefaultValueFactory = _ => 1.0, HelpName = "S" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("tts", "Zero-shot text-to-speech: speak --text in the voice of --prompt (ResGen over speech tokens, the prompt's tokens kept, Griffin-Lim to audio).")
-            { text, prompt, promptText, output, model, tokenizer, steps, cfg, seed, rate, device, threads };
+            { text, prompt, promptText, output, model, tokenizer, steps, cfg, guidePrompt, seed, rate, device, threads };
         cmd.SetAction(pr =>
         {
             string sentence = pr.GetValue(text)!;
@@ -53,7 +54,7 @@ public static class TtsCommand
             var tts = SpeechSynthesizer.Load(pr.GetValue(model)!, pr.GetValue(tokenizer)!, dev);
             var voice = tts.PromptFromSpeech(audio, pr.GetValue(promptText)!);
             var s = tts.Config.Sample;
-            s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance };
+            s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance, GuidePrompt = pr.GetValue(guidePrompt) ?? s.GuidePrompt };
             s.Validate();
             OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             var clock = Stopwatch.StartNew();

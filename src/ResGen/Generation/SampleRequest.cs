@@ -31,6 +31,11 @@ public sealed record SampleRequest(Condition Condition, SamplerSettings Settings
     public KnownTokens? Known { get; init; }
     /// <summary>Real length of each example [B], 1..L, for variable-length data (null: all L positions).</summary>
     public Tensor? Lengths { get; init; }
+    /// <summary>
+    /// Leading positions of each example [B] that are its prompt (known tokens that are not part of what
+    /// is sampled: a speech prompt), for <see cref="SamplerSettings.GuidePrompt"/>; null: none.
+    /// </summary>
+    public Tensor? PromptPositions { get; init; }
     /// <summary>Keep every intermediate state (for pictures and debugging).</summary>
     public bool KeepSteps { get; init; }
 
@@ -56,6 +61,7 @@ public sealed record SampleRequest(Condition Condition, SamplerSettings Settings
         var device = Condition.Device;
         Known?.Check(b, positions, depth);
         if (Lengths is { } lengths) TokenBatch.CheckLengths(lengths, b, positions);
+        if (PromptPositions is { } prompts) PromptDrop.Check(prompts, b, Lengths, positions);
         var valid = Lengths is null ? null : TokenBatch.ValidMask(Lengths.to(device), positions);
         var idx = Known is null ? torch.zeros(b, positions, depth, ScalarType.Int64, device: device) : Known.Indices.to(device).to(ScalarType.Int64).clone();
         var known = Known is null ? torch.zeros(b, positions, ScalarType.Int64, device: device) : Known.Depths.to(device).to(ScalarType.Int64).clone();

@@ -14,6 +14,13 @@ public sealed record SamplerSettings
     public int Steps { get; init; } = 16;
     /// <summary>Classifier-free guidance scale w: guided = cond + w·(cond − uncond) (for a mixture see <see cref="Mixture.MixtureGuidance"/>); 0 = conditional only.</summary>
     public float Guidance { get; init; } = 0.75f;
+    /// <summary>
+    /// Prompt guidance: the unconditional pass of guidance also leaves out the prompt (the leading positions
+    /// of <see cref="SampleRequest.PromptPositions"/>), seeing the new part alone from position 0 with no
+    /// condition, as training's unprompted examples with their text dropped; so w pushes towards the
+    /// prompt's voice as well as the text. ResGen's sampler only; false: the prompt stays in both passes.
+    /// </summary>
+    public bool GuidePrompt { get; init; }
     /// <summary>How w moves over the steps: "constant", or "linear" (w times the share already revealed).</summary>
     public string GuidanceSchedule { get; init; } = "constant";
     /// <summary>Nucleus (top-p) filter on the mixture components before one is drawn.</summary>
@@ -65,5 +72,5 @@ public sealed record SamplerSettings
     public float TemperatureAt(int t) => Temperature * (1f - (float)t / Steps);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} mixture_guidance={MixtureGuidance} confidence={Confidence} schedule={Schedule} token_temperature={TokenTemperature:0.###} top_k={TopK}");
+        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}{(GuidePrompt ? ", prompt" : "")}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} mixture_guidance={MixtureGuidance} confidence={Confidence} schedule={Schedule} token_temperature={TokenTemperature:0.###} top_k={TopK}");
 }

@@ -126,15 +126,22 @@ public sealed class TextConditioningTests
     }
 
     [Theory]
-    [InlineData("resgen")]
-    [InlineData("rq-transformer")]
-    public void TextModelsKeepPromptTokensAndLengthsUnderGuidance(string kind)
+    [InlineData("resgen", false)]
+    [InlineData("resgen", true)]
+    [InlineData("rq-transformer", false)]
+    [InlineData("rq-transformer", true)]
+    public void TextModelsKeepPromptTokensAndLengthsUnderGuidance(string kind, bool guidePrompt)
     {
         var model = Tiny(kind);
         var (tokens, text) = Speech(3, new Generator(2));
         var promptLengths = torch.tensor(new long[] { 3, 0, 5 });
         var known = new KnownTokens(tokens.Indices, TokenBatch.ValidMask(promptLengths, L).to(ScalarType.Int64) * D);
-        var request = new SampleRequest(text, new SamplerSettings { Steps = 4, Guidance = 1.5f }) { Known = known, Lengths = tokens.Lengths };
+        var request = new SampleRequest(text, new SamplerSettings { Steps = 4, Guidance = 1.5f, GuidePrompt = guidePrompt })
+        {
+            Known = known,
+            Lengths = tokens.Lengths,
+            PromptPositions = promptLengths,
+        };
         var r = model.Sample(request, new Generator(7));
         var lengths = tokens.Lengths!.data<long>().ToArray();
         var prompts = promptLengths.data<long>().ToArray();

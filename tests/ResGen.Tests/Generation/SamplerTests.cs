@@ -150,6 +150,76 @@ public sealed class SamplerTests
         Assert.True((r.Steps[^1].Visible == D).all().item<bool>());
     }
 
+    /// <summary>Every call's inputs, kept (the sampler disposes its own each step).</summary>
+    sealed record Call(Tensor VisibleSum, Tensor Masked, Tensor Valid, long[] Labels, Tensor Rows);
+
+    static Tensor Keep(Tensor x) => x.clone().DetachFromDisposeScope();
+
+    [Fact]
+    public void PromptGuidanceShowsTheUnconditionalPassTheNewPartAloneFromPositionZero()
+    {
+        // three examples: prompts of 2, 0 and 3 positions, lengths 6, 4 and 5 (L = 6)
+        long[] prompt = [2, 0, 3], length = [6, 4, 5];
+        var g = new Generator(11);
+        var knownIdx = torch.randint(K, [3, L, D], generator: g);
+        var depths = torch.zeros(3, L, ScalarType.Int64);
+        for (int e = 0; e < 3; e++) depths[e].narrow(0, 0, prompt[e]).fill_(D);
+        var calls = new List<Call>();
+        var net = new FakeNetwork();
+        MixtureParams Recording(Tensor x, Tensor k, Tensor? v, Condition c, Tensor? rows)
+        {
+            calls.Add(new(Keep(x), Keep(k), Keep(v!), ((ClassCondition)c).Labels.data<long>().ToArray(), Keep(rows!)));
+            return Contextual(x, k, v, c, rows);
+        }
+        // each position also reads the sum over its sequence, so the prompt matters to the unconditional pass
+        MixtureParams Contextual(Tensor x, Tensor k, Tensor? v, Condition c, Tensor? rows)
+            => net.Forward(x + (x * v!.unsqueeze(-1)).sum(1, keepdim: true), k, v, c, rows);
+        var s = new SamplerSettings { Steps = 4, Guidance = 2, GuidePrompt = true };
+        var request = new SampleRequest(ClassCondition.Of([0, 1, 1]), s)
+        {
+            Known = new KnownTokens(knownIdx, depths),
+            Lengths = torch.tensor(length),
+            PromptPositions = torch.tensor(prompt),
+            KeepSteps = true,
+        };
+        var r = new ResGenSampler(Recording, Quantizer(), L).Sample(request, new Generator(5));
+
+        Assert.Equal(4, calls.Count);
+        Assert.Equal(8, r.NetworkPasses);
+        foreach (var call in calls)
+        {
+            Assert.Equal([0L, 1, 1, ClassCondition.NullLabel, ClassCondition.NullLabel, ClassCondition.NullLabel], call.Labels);
+            for (int e = 0; e < 3; e++)
+            {
+                long n = length[e] - prompt[e];
+                // the unconditional row e + 3 is row e without its prompt, padding after its new part
+                Assert.True((call.Valid[e + 3] == (torch.arange(L) < n)).all().item<bool>());
+                TensorAssert.Equal(call.VisibleSum[e].narrow(0, prompt[e], n), call.VisibleSum[e + 3].narrow(0, 0, n));
+                TensorAssert.Equal(call.Masked[e].narrow(0, prompt[e], n), call.Masked[e + 3].narrow(0, 0, n));
+                Assert.True((call.Masked[e + 3].narrow(0, n, L - n) == 0).all().item<bool>());
+                // the same positions are asked of both halves; prompt rows read row 0
+                TensorAssert.Equal((call.Rows[e] - prompt[e]).clamp_min(0), call.Rows[e + 3]);
+            }
+        }
+        // the prompt is kept, everything real is sampled, and leaving the prompt out of the unconditional pass changes the samples
+        var promptMask = torch.arange(D) < depths.unsqueeze(-1);
+        Assert.True((r.Indices.masked_select(promptMask) == knownIdx.masked_select(promptMask)).all().item<bool>());
+        Assert.True((r.Steps[^1].Visible.narrow(1, 0, 4) == D).all().item<bool>());
+        var textOnly = new ResGenSampler(Contextual, Quantizer(), L).Sample(request with { Settings = s with { GuidePrompt = false } }, new Generator(5));
+        Assert.False(textOnly.Indices.eq(r.Indices).all().item<bool>());
+    }
+
+    [Fact]
+    public void PromptPositionsThatLeaveNothingToSampleAreRefused()
+    {
+        var request = new SampleRequest(ClassCondition.Of([0, 1]), new SamplerSettings { GuidePrompt = true })
+        {
+            Lengths = torch.tensor(new long[] { 4, 3 }),
+            PromptPositions = torch.tensor(new long[] { 2, 3 }),
+        };
+        Assert.Throws<ArgumentException>(() => new ResGenSampler(new FakeNetwork().Forward, Quantizer(), L).Sample(request, new Generator(1)));
+    }
+
     [Fact]
     public void SameSeedSameSamplesOtherSeedOtherSamples()
     {

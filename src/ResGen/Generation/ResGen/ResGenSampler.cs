@@ -21,7 +21,8 @@ public delegate MixtureParams MixtureNetwork(Tensor visibleSum, Tensor maskedCou
 /// masked depths into candidate tokens. Candidates are scored by the component's log-probability
 /// (plus, by default, the cumulative log-probability of the chosen codes); the
 /// <see cref="ConfidenceReveal"/> step keeps the best so that n_t = ⌈γ(t/T)·N⌉ remain masked.
-/// Revealed and known tokens are never re-masked; padded positions count as known.
+/// Revealed and known tokens are never re-masked; padded positions count as known. With prompt guidance
+/// (<see cref="SamplerSettings.GuidePrompt"/>) the unconditional pass sees each example without its prompt (<see cref="PromptDrop"/>).
 /// Only positions that still have masked tokens are worked on: at step t at most n_{t−1} of them
 /// (known on the host from the schedule), so the mixture head, the component draw and the
 /// re-quantization run on the N = min(L, n_{t−1}) positions with the most masked tokens (a top-k on
@@ -47,6 +48,7 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
         if (reveal.Nothing) return Finish(idx, 0, 0, steps);
         using var requantizer = new Requantizer(quantizer);
         int passes = 0;
+        var drop = settings.GuidePrompt && request.PromptPositions is { } prompts ? new PromptDrop(prompts.to(idx.device), valid, l) : null;
 
         for (int t = 1; t <= settings.Steps; t++)
         {
@@ -60,7 +62,9 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
             long n = rows?.shape[1] ?? l;
             MixtureParams p;
             using (torch.no_grad())
-                p = ClassifierFreeGuidance.Run((c, copies) => network(
+                p = drop is not null && w != 0
+                    ? PromptGuided(prefix, masked, rows, w, ref passes)
+                    : ClassifierFreeGuidance.Run((c, copies) => network(
                         ClassifierFreeGuidance.Repeat(prefix, copies), ClassifierFreeGuidance.Repeat(masked, copies),
                         ClassifierFreeGuidance.RepeatOptional(valid, copies), c, ClassifierFreeGuidance.RepeatOptional(rows, copies)),
                     cond, w, ref passes);
@@ -87,6 +91,18 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
             if (request.KeepSteps) steps.Add(new SampleStep(t, idx.clone().DetachFromDisposeScope(), visible.clone().DetachFromDisposeScope()));
         }
         return Finish(idx, settings.Steps, passes, steps);
+
+        // Prompt guidance: the conditional half sees the whole sequences, the unconditional half the new
+        // parts alone from position 0 with the null condition; both give the mixture of the same positions.
+        MixtureParams PromptGuided(Tensor prefix, Tensor masked, Tensor? rows, float w, ref int passes)
+        {
+            var at = rows ?? torch.arange(l, dtype: ScalarType.Int64, device: idx.device).unsqueeze(0).expand(b, l);
+            var real = valid ?? torch.ones(b, l, ScalarType.Bool, device: idx.device);
+            var both = network(torch.cat([prefix, drop!.Shift(prefix, 0)]), torch.cat([masked, drop.Shift(masked, 0)]),
+                torch.cat([real, drop.Valid]), cond.Concat(cond.Null()), torch.cat([at, drop.Rows(at)]));
+            passes += 2;
+            return both.Rows(0, b).Guide(both.Rows(b, b), w);
+        }
 
         static SampleResult Finish(Tensor i, int calls, int nPasses, List<SampleStep> s)
             => new(i.MoveToOuterDisposeScope(), calls, nPasses, s);

@@ -251,6 +251,7 @@ public sealed class SpeechSynthesizer
             {
                 Known = new KnownTokens(known.to(device), knownDepths.to(device)),
                 Lengths = torch.tensor(lengths, device: device),
+                PromptPositions = torch.tensor(prompts.Select(x => (long)x.Positions).ToArray(), device: device),
             };
             using var g = new torch.Generator((ulong)seed, device);
             var result = Generator.Sample(request, g);
