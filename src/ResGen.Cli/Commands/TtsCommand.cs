@@ -53,6 +53,8 @@ public static class TtsCommand
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var tts = SpeechSynthesizer.Load(pr.GetValue(model)!, pr.GetValue(tokenizer)!, dev);
             var voice = tts.PromptFromSpeech(audio, pr.GetValue(promptText)!);
+            if (pr.GetValue(guidePrompt) == true && tts.Generator.Kind != ResGen.Generation.ResGenModel.KindName)
+                throw new UserErrorException($"--guide-prompt applies to ResGen models; the {tts.Generator.Kind} model keeps the prompt in both passes of guidance.");
             var s = tts.Config.Sample;
             s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance, GuidePrompt = pr.GetValue(guidePrompt) ?? s.GuidePrompt };
             s.Validate();

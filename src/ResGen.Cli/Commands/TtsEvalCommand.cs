@@ -29,7 +29,7 @@ public static class TtsEvalCommand
         var steps = new Option<int?>("--steps") { Description = "Sampling steps of the masked models (default from each model's config).", HelpName = "T" };
         var cfg = new Option<float?>("--cfg") { Description = "Guidance scale on the text (default from each model's config).", HelpName = "W" };
         var mixtureGuidance = new Option<string?>("--mixture-guidance") { Description = "How guidance acts on a mixture (ResGen): tilt, logits or extrapolate (see `resgen eval --help`; default from each model's config).", HelpName = "NAME" };
-        var guidePrompt = new Option<bool?>("--guide-prompt") { Description = "Guide the masked models towards the prompt's voice too: guidance's unconditional pass leaves out the prompt as well as the text (ResGen; `--guide-prompt false` turns it off; default from each model's config).", HelpName = "true|false" };
+        var guidePrompt = new Option<bool?>("--guide-prompt") { Description = "Guide the masked models towards the prompt's voice too: guidance's unconditional pass leaves out the prompt as well as the text (ResGen models only; `--guide-prompt false` turns it off; default from each model's config).", HelpName = "true|false" };
         var drawScale = new Option<float?>("--draw-scale") { Description = "0: a chosen mixture component's mean; s > 0: a draw from it with its scale times s (ResGen; default from each model's config).", HelpName = "S" };
         var seed = new Option<long>("--seed") { Description = "Seed of prompt choice and sampling.", DefaultValueFactory = _ => 0, HelpName = "N" };
         var batch = new Option<int>("--batch-size") { Description = "Utterances synthesized together.", DefaultValueFactory = _ => 8, HelpName = "N" };
@@ -61,7 +61,7 @@ public static class TtsEvalCommand
             {
                 var tts = SpeechSynthesizer.Load(path, tok, hash, dev);
                 var s = tts.Config.Sample;
-                s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance, MixtureGuidance = pr.GetValue(mixtureGuidance) ?? s.MixtureGuidance, GuidePrompt = pr.GetValue(guidePrompt) ?? s.GuidePrompt, DrawScale = pr.GetValue(drawScale) ?? s.DrawScale };
+                s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance, MixtureGuidance = pr.GetValue(mixtureGuidance) ?? s.MixtureGuidance, GuidePrompt = tts.Generator.Kind == ResGen.Generation.ResGenModel.KindName && (pr.GetValue(guidePrompt) ?? s.GuidePrompt), DrawScale = pr.GetValue(drawScale) ?? s.DrawScale };
                 s.Validate();
                 string name = tts.Generator.Kind;
                 for (int k = 2; systems.Any(x => x.Item1 == name); k++) name = $"{tts.Generator.Kind}-{k}";

@@ -97,10 +97,16 @@ public sealed class TtsCliTests
         var speechCorpus = ResGen.Data.Speech.SpeechCorpus.Load(corpus);
         var prompt = speechCorpus.Split("held-out-speaker").First();
         Ok("tts", "--text", "A short sentence to speak.", "--prompt", speechCorpus.WavPath(prompt), "--prompt-text", prompt.Text,
-           "--model", dir.File("resgen/model"), "--tokenizer", Path.Combine(tok, "model"), "--out", dir.File("speech.wav"), "--steps", "3");
+           "--model", dir.File("resgen/model"), "--tokenizer", Path.Combine(tok, "model"), "--out", dir.File("speech.wav"), "--steps", "3", "--guide-prompt", "true");
         var audio = WavFile.Read(dir.File("speech.wav"));
         Assert.Equal(16_000, audio.SampleRate);
         Assert.InRange(audio.Seconds, 0.3, 8);
+        // prompt guidance is ResGen's: asked of the autoregressive model it is one sentence
+        (code, _, err) = Repo.Resgen("tts", "--text", "A short sentence to speak.", "--prompt", speechCorpus.WavPath(prompt), "--prompt-text", prompt.Text,
+           "--model", dir.File("rq-transformer/model"), "--tokenizer", Path.Combine(tok, "model"), "--out", dir.File("rq.wav"), "--guide-prompt", "true");
+        Assert.Equal(CliApp.UserError, code);
+        Assert.Contains("--guide-prompt applies to ResGen", err);
+        Assert.False(File.Exists(dir.File("rq.wav")));
 
         Ok("speaker", "train", "--config", Path.Combine(root, "configs/speaker-encoder-tiny.json"), "--data", corpus, "--out", dir.File("spk"), "--set", "train.steps=4");
         var (evalCode, stdout, evalErr) = Repo.Resgen("eval", "tts", "--model", dir.File("resgen/model"), dir.File("rq-transformer/model"), "--tokenizer", Path.Combine(tok, "model"),
