@@ -36,7 +36,7 @@ public static class TtsEvalCommand
         var recognizers = new Option<int>("--recognizer-threads") { Description = "pocketsphinx processes run side by side.", DefaultValueFactory = _ => 2, HelpName = "N" };
         var lmCache = new Option<string>("--lm-cache") { Description = "Where the in-domain language model is kept (built once per sentence pool).", DefaultValueFactory = _ => "runs/cache/language-models", HelpName = "DIR" };
         var speaker = new Option<string?>("--speaker-encoder") { Description = $"Speaker encoder for the similarity scores (default: {SpeakerCommands.DefaultCheckpoint} when it exists; `none` to skip).", HelpName = "PATH" };
-        var outDir = new Option<string>("--out-dir") { Description = "Where report.json, the WAVs of every system and a plot go.", DefaultValueFactory = _ => "runs/eval-tts", HelpName = "DIR" };
+        var outDir = new Option<string>("--out-dir") { Description = "Where report.json, the WAVs of every system and similarity.png (the speaker-similarity distributions) go.", DefaultValueFactory = _ => "runs/eval-tts", HelpName = "DIR" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("tts", "Evaluate zero-shot TTS models side by side on held-out speakers: pocketsphinx WER next to the ground truth's and its resynthesis', MCD against the real recording, duration ratio, network passes, real-time factor.")
@@ -92,8 +92,11 @@ public static class TtsEvalCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{s.Name}: NLL of the recordings' tokens {s.VoiceNll:0.0000} after a prompt of their speaker, {s.OtherVoiceNll:0.0000} after another speaker's ({(s.OtherVoiceNll > s.VoiceNll + 0.001 ? "the voice is used" : "the voice is not used")}){start}"));
             }
+            foreach (var s in report.Systems.Where(s => s.CloserToPrompt is not null))
+                Console.WriteLine($"{s.Name}: closer to its prompt than to the other speakers' in {s.CloserToPrompt} of {s.PromptSimilarity!.Count} utterances");
             Reports.WriteJson(Path.Combine(dir, "report.json"), report);
-            Console.WriteLine($"wrote {dir}/report.json and the WAVs of every system under {dir}/");
+            bool plotted = TtsEvaluation.PlotSimilarity(report, Path.Combine(dir, "similarity.png"));
+            Console.WriteLine($"wrote {dir}/report.json{(plotted ? $", {dir}/similarity.png (both similarity distributions of every system)" : "")} and the WAVs of every system under {dir}/");
             return 0;
         });
         return cmd;

@@ -116,6 +116,8 @@ public sealed class TtsCliTests
         foreach (var row in new[] { "ground truth", "resynthesis", "resgen", "rq-transformer" }) Assert.Contains(row, stdout);
         Assert.True(File.Exists(dir.File("eval/report.json")));
         Assert.Contains("prompt_similarity", File.ReadAllText(dir.File("eval/report.json")));
+        Assert.True(File.Exists(dir.File("eval/similarity.png")));
+        Assert.Contains("closer to its prompt than to the other speakers' in", stdout);
         Assert.Equal(2, Directory.GetFiles(dir.File("eval/resgen"), "*.wav").Length);
 
         // the continuation task: the first seconds of each utterance are the prompt, the audio is scored whole;

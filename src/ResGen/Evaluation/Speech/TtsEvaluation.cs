@@ -61,6 +61,8 @@ public sealed record TtsSystemScore(string Name, string Kind, int Steps, double 
 
     public double? MeanPromptSimilarity => PromptSimilarity?.Average();
     public double? MeanOtherSimilarity => OtherSimilarity?.Average();
+    /// <summary>Utterances whose speech is more similar to their prompt than to the other speakers' prompts (the paired comparison of the two distributions).</summary>
+    public int? CloserToPrompt => PromptSimilarity is { } own && OtherSimilarity is { } other ? own.Zip(other).Count(x => x.First > x.Second) : null;
 
     /// <summary>Wall seconds per second of audio made (below 1: faster than real time).</summary>
     public double RealTimeFactor => AudioSeconds > 0 ? Seconds / AudioSeconds : 0;
@@ -79,6 +81,31 @@ public sealed record TtsReport(int Utterances, int Speakers, string Split, TtsTa
 /// </summary>
 public static class TtsEvaluation
 {
+    /// <summary>
+    /// The two speaker-similarity distributions of every system as cumulative curves (share of utterances
+    /// with similarity at most x), to its prompt and to the other speakers' prompts; false (nothing
+    /// written) when the report holds no similarity scores.
+    /// </summary>
+    public static bool PlotSimilarity(TtsReport report, string path)
+    {
+        var scored = report.Systems.Where(s => s.PromptSimilarity is { Count: > 0 } && s.OtherSimilarity is { Count: > 0 }).ToList();
+        if (scored.Count == 0) return false;
+        var plot = new Imaging.LinePlot($"Speaker similarity ({(report.Task == TtsTask.Continuation ? "continuation" : "cross-sentence")}, {report.Utterances} utterances)", "cosine similarity of speaker embeddings", "share of utterances at or below");
+        foreach (var s in scored)
+        {
+            plot.Add($"{s.Name}: to its prompt", Curve(s.PromptSimilarity!).X, Curve(s.PromptSimilarity!).Y, Imaging.PlotStyle.Line);
+            plot.Add($"{s.Name}: to other speakers", Curve(s.OtherSimilarity!).X, Curve(s.OtherSimilarity!).Y, Imaging.PlotStyle.Line);
+        }
+        plot.Save(path);
+        return true;
+
+        static (double[] X, double[] Y) Curve(IReadOnlyList<double> values)
+        {
+            var x = values.Order().ToArray();
+            return (x, [.. x.Select((_, i) => (i + 1.0) / x.Length)]);
+        }
+    }
+
     /// <summary>Texts of at most this many words count as short in <see cref="TtsSystemScore.ShortWer"/>.</summary>
     public const int ShortWords = 7;
 
