@@ -92,6 +92,8 @@ public static class TtsEvalCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{s.Name}: NLL of the recordings' tokens {s.VoiceNll:0.0000} after a prompt of their speaker, {s.OtherVoiceNll:0.0000} after another speaker's ({(s.OtherVoiceNll > s.VoiceNll + 0.001 ? "the voice is used" : "the voice is not used")}){start}"));
             }
+            foreach (var s in report.Systems.Where(s => s.WerByEngine is { Count: > 1 }))
+                Console.WriteLine($"{s.Name}: WER by speech engine {string.Join(", ", s.WerByEngine!.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Key} {e.Value.Wer * 100:0.0}% ({e.Value.ReferenceWords} words)")))}");
             foreach (var s in report.Systems.Where(s => s.CloserToPrompt is not null))
                 Console.WriteLine($"{s.Name}: closer to its prompt than to the other speakers' in {s.CloserToPrompt} of {s.PromptSimilarity!.Count} utterances");
             Reports.WriteJson(Path.Combine(dir, "report.json"), report);

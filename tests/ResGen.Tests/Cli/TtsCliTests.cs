@@ -117,6 +117,7 @@ public sealed class TtsCliTests
         Assert.True(File.Exists(dir.File("eval/report.json")));
         Assert.Contains("prompt_similarity", File.ReadAllText(dir.File("eval/report.json")));
         Assert.True(File.Exists(dir.File("eval/similarity.png")));
+        Assert.Contains("wer_by_engine", File.ReadAllText(dir.File("eval/report.json")));
         Assert.Contains("closer to its prompt than to the other speakers' in", stdout);
         Assert.Equal(2, Directory.GetFiles(dir.File("eval/resgen"), "*.wav").Length);
 

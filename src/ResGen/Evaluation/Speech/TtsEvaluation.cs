@@ -58,6 +58,8 @@ public sealed record TtsSystemScore(string Name, string Kind, int Steps, double 
     public double? StartVoiceNll { get; init; }
     /// <summary><see cref="OtherVoiceNll"/> in the same state.</summary>
     public double? StartOtherVoiceNll { get; init; }
+    /// <summary>WER and reference words over the utterances of each speech engine of the corpus ("espeak-ng", "festival"): the recogniser reads the engines very differently.</summary>
+    public IReadOnlyDictionary<string, EngineWer>? WerByEngine { get; init; }
 
     public double? MeanPromptSimilarity => PromptSimilarity?.Average();
     public double? MeanOtherSimilarity => OtherSimilarity?.Average();
@@ -67,6 +69,9 @@ public sealed record TtsSystemScore(string Name, string Kind, int Steps, double 
     /// <summary>Wall seconds per second of audio made (below 1: faster than real time).</summary>
     public double RealTimeFactor => AudioSeconds > 0 ? Seconds / AudioSeconds : 0;
 }
+
+/// <summary>WER over the utterances of one speech engine, and how many reference words they hold.</summary>
+public sealed record EngineWer(double Wer, int ReferenceWords);
 
 /// <summary>The side-by-side table of `resgen eval tts`.</summary>
 public sealed record TtsReport(int Utterances, int Speakers, string Split, TtsTask Task, IReadOnlyList<TtsSystemScore> Systems);
@@ -313,8 +318,22 @@ public static class TtsEvaluation
         }
         foreach (var m in truthMels) m.Dispose();
         foreach (var c in truthCodes) c.Dispose();
+        var engines = cases.Select(c => Engine(c.Target.SpeakerDescription)).ToList();
         return new TtsReport(cases.Count, cases.Select(c => c.Target.Speaker).Distinct().Count(), split,
-            cases[0].Continuation ? TtsTask.Continuation : TtsTask.CrossSentence, scores);
+            cases[0].Continuation ? TtsTask.Continuation : TtsTask.CrossSentence,
+            [.. scores.Select(x => x.Transcripts is { } t ? x with { WerByEngine = ByEngine(t, engines) } : x)]);
+    }
+
+    /// <summary>The engine that spoke a corpus voice: the first word of its description ("espeak-ng en+pedro, …" → "espeak-ng").</summary>
+    public static string Engine(string speakerDescription) => speakerDescription.Split(' ', 2)[0];
+
+    /// <summary>WER over the utterances of each engine (<paramref name="engines"/>: one per utterance, in order).</summary>
+    public static IReadOnlyDictionary<string, EngineWer> ByEngine(IReadOnlyList<UtteranceErrors> utterances, IReadOnlyList<string> engines)
+    {
+        if (utterances.Count != engines.Count) throw new ArgumentException($"{utterances.Count} transcripts but {engines.Count} engines");
+        return utterances.Zip(engines).GroupBy(x => x.Second, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new EngineWer(WordErrorRate.Ratio(g.Sum(x => x.First.Errors), g.Sum(x => x.First.ReferenceWords)), g.Sum(x => x.First.ReferenceWords)),
+                StringComparer.Ordinal);
     }
 
     /// <summary>
