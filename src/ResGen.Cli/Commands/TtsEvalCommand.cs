@@ -30,6 +30,7 @@ public static class TtsEvalCommand
         var cfg = new Option<float?>("--cfg") { Description = "Guidance scale on the text (default from each model's config).", HelpName = "W" };
         var mixtureGuidance = new Option<string?>("--mixture-guidance") { Description = "How guidance acts on a mixture (ResGen): tilt, logits or extrapolate (see `resgen eval --help`; default from each model's config).", HelpName = "NAME" };
         var guidePrompt = new Option<bool?>("--guide-prompt") { Description = "Guide the masked models towards the prompt's voice too: guidance's unconditional pass leaves out the prompt as well as the text (ResGen models only; `--guide-prompt false` turns it off; default from each model's config).", HelpName = "true|false" };
+        var trueTiming = new Option<bool>("--true-timing") { Description = "Cross-sentence only: give every model the recording's length and its phonemes' aligned starts instead of the durations the prompt's rate implies (an oracle for the duration model: how many words are lost to timing)." };
         var drawScale = new Option<float?>("--draw-scale") { Description = "0: a chosen mixture component's mean; s > 0: a draw from it with its scale times s (ResGen; default from each model's config).", HelpName = "S" };
         var seed = new Option<long>("--seed") { Description = "Seed of prompt choice and sampling.", DefaultValueFactory = _ => 0, HelpName = "N" };
         var batch = new Option<int>("--batch-size") { Description = "Utterances synthesized together.", DefaultValueFactory = _ => 8, HelpName = "N" };
@@ -40,7 +41,7 @@ public static class TtsEvalCommand
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("tts", "Evaluate zero-shot TTS models side by side on held-out speakers: pocketsphinx WER next to the ground truth's and its resynthesis', MCD against the real recording, duration ratio, network passes, real-time factor.")
-            { models, tokenizer, data, split, task, perSpeaker, steps, cfg, mixtureGuidance, guidePrompt, drawScale, seed, batch, recognizers, lmCache, speaker, outDir, device, threads };
+            { models, tokenizer, data, split, task, perSpeaker, steps, cfg, mixtureGuidance, guidePrompt, trueTiming, drawScale, seed, batch, recognizers, lmCache, speaker, outDir, device, threads };
         cmd.SetAction(pr =>
         {
             int n = pr.GetValue(perSpeaker), b = pr.GetValue(batch), r = pr.GetValue(recognizers);
@@ -48,6 +49,8 @@ public static class TtsEvalCommand
             if (b < 1) throw new UserErrorException($"--batch-size must be at least 1, got {b}.");
             if (r < 1) throw new UserErrorException($"--recognizer-threads must be at least 1, got {r}.");
             if (pr.GetValue(steps) is < 1) throw new UserErrorException($"--steps must be at least 1, got {pr.GetValue(steps)}.");
+            if (pr.GetValue(trueTiming) && pr.GetValue(task) == "continuation")
+                throw new UserErrorException("--true-timing applies to the cross-sentence task; a continuation is already spoken at its true length.");
             var paths = pr.GetValue(models) is { Length: > 0 } given ? given : [InstallPaths.Shipped(TtsCommand.DefaultModel), InstallPaths.Shipped("models/tts/rq-transformer")];
             string dir = pr.GetValue(outDir)!;
             OutputFolder.Prepare(dir);
@@ -75,7 +78,7 @@ public static class TtsEvalCommand
             var lm = LanguageModel.Build(corpus.Utterances.Select(u => u.Text).Distinct(StringComparer.Ordinal), Path.GetFullPath(pr.GetValue(lmCache)!));
             Console.WriteLine($"{pr.GetValue(task)}: {cases.Count} utterances of {cases.Select(c => c.Target.Speaker).Distinct().Count()} {pr.GetValue(split)} speakers; systems: {string.Join(", ", systems.Select(x => $"{x.Item1} ({x.Item3})"))}");
             var report = ConsoleProgress.Run("evaluating", 1.0, (p, log) =>
-                TtsEvaluation.Run(corpus, pr.GetValue(split)!, cases, systems, dir, lm, b, pr.GetValue(seed), r, p, log, encoder));
+                TtsEvaluation.Run(corpus, pr.GetValue(split)!, cases, systems, dir, lm, b, pr.GetValue(seed), r, p, log, encoder, pr.GetValue(trueTiming)));
             Console.WriteLine($"system                   steps   WER %   ×truth  ×resynth  short/long WER %   S/D/I        MCD dB   length   passes      RTF   SIM prompt / others  (short: ≤ {TtsEvaluation.ShortWords} words)");
             var truth = report.Systems[0].Wer;
             var resynth = report.Systems[1].Wer;

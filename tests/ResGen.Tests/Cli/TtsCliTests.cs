@@ -121,6 +121,19 @@ public sealed class TtsCliTests
         Assert.Contains("closer to its prompt than to the other speakers' in", stdout);
         Assert.Equal(2, Directory.GetFiles(dir.File("eval/resgen"), "*.wav").Length);
 
+        // the duration oracle: every model speaks at the recording's length
+        (evalCode, stdout, evalErr) = Repo.Resgen("eval", "tts", "--true-timing", "--model", dir.File("resgen/model"), "--tokenizer", Path.Combine(tok, "model"),
+            "--data", corpus, "--per-speaker", "1", "--steps", "2", "--out-dir", dir.File("eval-true"), "--lm-cache", dir.File("lm"), "--recognizer-threads", "1", "--speaker-encoder", "none");
+        Assert.True(evalCode == 0, stdout + evalErr);
+        foreach (var wav in Directory.GetFiles(dir.File("eval-true/resgen"), "*.wav"))
+        {
+            var truth = speechCorpus.Utterances.Single(u => u.Id == Path.GetFileNameWithoutExtension(wav));
+            Assert.InRange(WavFile.Read(wav).Seconds, truth.Seconds - 0.2, truth.Seconds + 0.2);
+        }
+        (evalCode, _, evalErr) = Repo.Resgen("eval", "tts", "--true-timing", "--task", "continuation", "--model", dir.File("resgen/model"), "--data", corpus, "--out-dir", dir.File("eval-bad"));
+        Assert.Equal(CliApp.UserError, evalCode);
+        Assert.Contains("--true-timing applies to the cross-sentence task", evalErr);
+
         // the continuation task: the first seconds of each utterance are the prompt, the audio is scored whole;
         // speaker similarity compares what follows the prompt with the prompt, cut from the recording
         (evalCode, stdout, evalErr) = Repo.Resgen("eval", "tts", "--task", "continuation", "--model", dir.File("resgen/model"), "--tokenizer", Path.Combine(tok, "model"),

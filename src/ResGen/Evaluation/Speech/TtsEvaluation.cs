@@ -159,9 +159,10 @@ public static class TtsEvaluation
     /// <summary>Runs every system on every case, writes the WAVs under <paramref name="outputFolder"/> (one folder per system) and scores them.</summary>
     public static TtsReport Run(SpeechCorpus corpus, string split, IReadOnlyList<TtsCase> cases, IReadOnlyList<(string Name, SpeechSynthesizer Tts, SamplerSettings Settings)> systems,
         string outputFolder, LanguageModelFiles languageModel, int batchSize = 8, long seed = 0, int recognizerThreads = 1,
-        IProgress<double>? progress = null, TextWriter? log = null, SpeakerEncoder? speakerEncoder = null)
+        IProgress<double>? progress = null, TextWriter? log = null, SpeakerEncoder? speakerEncoder = null, bool trueTiming = false)
     {
         if (systems.Count == 0) throw new ArgumentException("give at least one system");
+        if (trueTiming && cases.Any(c => c.Continuation)) throw new UserErrorException("true timings apply to the cross-sentence task (a continuation already has its true length).");
         var tokenizer = systems[0].Tts.Tokenizer;
         if (systems.Any(s => !ReferenceEquals(s.Tts.Tokenizer, tokenizer)))
             throw new UserErrorException("every system must use the same speech tokenizer, so their tokens and vocoder are the same.");
@@ -246,6 +247,7 @@ public static class TtsEvaluation
                 var prompts = new List<SpeechPrompt>();
                 var phonemes = new List<int[]>();
                 var lengths = new List<int>();
+                var textStarts = trueTiming && tts.Durations is not null ? new List<double[]>() : null;
                 foreach (var c in part)
                 {
                     using var scope = torch.NewDisposeScope();
@@ -266,7 +268,16 @@ public static class TtsEvaluation
                     else
                     {
                         phonemes.Add(SpeechTokenEncoder.PhonemeIds(c.Target.Phonemes, tts.Vocabulary));
-                        lengths.Add(SpeechSynthesizer.TargetPositions(new SpeechPrompt(codes, promptPhonemes, 0), phonemes[^1], tts.Durations));
+                        if (textStarts is null)
+                            lengths.Add(SpeechSynthesizer.TargetPositions(new SpeechPrompt(codes, promptPhonemes, 0), phonemes[^1], tts.Durations));
+                        else
+                        {
+                            // an oracle for the duration model: the recording's length and its phonemes' aligned starts
+                            int truth = (int)truthCodes[start + part.IndexOf(c)].shape[0];
+                            lengths.Add(truth);
+                            textStarts.Add(PhonemeAligner.AlignPositions(c.Target.Text, c.Target.Phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                                WavFile.Read(corpus.WavPath(c.Target), tokenizer.Mel.SampleRate), tokenizer.PositionRate, truth));
+                        }
                     }
                     // a model trained on aligned tokens gets the prompt's phoneme timings as a user's prompt would (aligned from its audio);
                     // a continuation's prompt holds only part of its text, which is spread over the whole sequence instead
@@ -278,7 +289,7 @@ public static class TtsEvaluation
                     prompt.Codes.DetachFromDisposeScope();
                     prompts.Add(prompt);
                 }
-                var outputs = tts.Synthesize(phonemes, prompts, settings, seed + start, positions: lengths, keepPrompt: part[0].Continuation);
+                var outputs = tts.Synthesize(phonemes, prompts, settings, seed + start, positions: lengths, keepPrompt: part[0].Continuation, textStarts: textStarts);
                 seconds += outputs[0].GenerateSeconds + outputs.Sum(o => o.VocoderSeconds);
                 passes += outputs[0].NetworkPasses;
                 batches++;

@@ -196,12 +196,16 @@ public sealed class SpeechSynthesizer
     /// positions; with no text (continuation: the prompt's phonemes are the whole text) all of them spread
     /// over the whole sequence.
     /// </summary>
-    public static float[] ConditionStarts(SpeechPrompt prompt, IReadOnlyList<int> text, IReadOnlyList<double> durations, int length)
+    /// <param name="textStarts">Where each text phoneme starts, in positions after the prompt (e.g. the recording's own timings, an oracle for the durations); null: spread by <paramref name="durations"/>.</param>
+    public static float[] ConditionStarts(SpeechPrompt prompt, IReadOnlyList<int> text, IReadOnlyList<double> durations, int length, IReadOnlyList<double>? textStarts = null)
     {
         if (prompt.Starts is { } given && given.Length != prompt.Phonemes.Length)
             throw new ArgumentException($"the prompt has {prompt.Phonemes.Length} phonemes but {given.Length} starts");
+        if (textStarts is not null && textStarts.Count != text.Count)
+            throw new ArgumentException($"the text has {text.Count} phonemes but {textStarts.Count} starts");
         double[] starts = text.Count == 0 ? SpreadStarts(prompt.Phonemes, durations, 0, length)
-            : [.. prompt.Starts ?? SpreadStarts(prompt.Phonemes, durations, 0, prompt.Positions), .. SpreadStarts(text, durations, prompt.Positions, length)];
+            : [.. prompt.Starts ?? SpreadStarts(prompt.Phonemes, durations, 0, prompt.Positions),
+               .. textStarts?.Select(v => prompt.Positions + v) ?? SpreadStarts(text, durations, prompt.Positions, length)];
         return [.. starts.Select(s => (float)(s / length))];
     }
 
@@ -210,9 +214,10 @@ public sealed class SpeechSynthesizer
     /// overrides the lengths (e.g. the true lengths, to compare with ground truth). With
     /// <paramref name="keepPrompt"/> the audio holds the prompt too (the continuation task is scored whole).
     /// </summary>
+    /// <param name="textStarts">Per text, where each of its phonemes starts in positions after the prompt (a model trained on timings; null: from the mean durations).</param>
     public IReadOnlyList<SynthesizedSpeech> Synthesize(IReadOnlyList<int[]> texts, IReadOnlyList<SpeechPrompt> prompts, SamplerSettings settings,
         long seed, IReadOnlyList<int>? positions = null, double lengthScale = 1.0, int griffinLimIterations = GriffinLim.DefaultIterations,
-        bool keepPrompt = false)
+        bool keepPrompt = false, IReadOnlyList<double[]>? textStarts = null)
     {
         if (texts.Count == 0 || texts.Count != prompts.Count) throw new ArgumentException("give one prompt per text");
         int b = texts.Count, d = Tokenizer.Depth;
@@ -244,7 +249,7 @@ public sealed class SpeechSynthesizer
                 knownDepths[i].narrow(0, 0, lp).fill_(d);
             }
             var starts = Durations is { } durations
-                ? texts.Select((t, i) => (IReadOnlyList<float>)ConditionStarts(prompts[i], t, durations, (int)lengths[i])).ToList()
+                ? texts.Select((t, i) => (IReadOnlyList<float>)ConditionStarts(prompts[i], t, durations, (int)lengths[i], textStarts?[i])).ToList()
                 : null;
             var condition = PhonemeCondition.Of([.. texts.Select((t, i) => (IReadOnlyList<int>)[.. prompts[i].Phonemes, .. t])], device, starts);
             var request = new SampleRequest(condition, settings)

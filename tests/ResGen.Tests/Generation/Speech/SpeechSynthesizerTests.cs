@@ -42,6 +42,18 @@ public sealed class SpeechSynthesizerTests
         Assert.Equal(new[] { 0f, 0.4f, 0.6f }, SpeechSynthesizer.ConditionStarts(prompt, [], durations, 20).Select(v => MathF.Round(v, 4)));
     }
 
+    [Fact]
+    public void GivenTextStartsFollowThePromptInsteadOfTheSpread()
+    {
+        var prompt = new SpeechPrompt(torch.zeros(4, 2, torch.ScalarType.Int64), [1, 2], 0.4, Starts: [0, 2]);
+        double[] durations = [0, 1, 1, 1, 1];
+        var spread = SpeechSynthesizer.ConditionStarts(prompt, [3, 4], durations, 10);
+        Assert.Equal([0f, 0.2f, 0.4f, 0.7f], spread);
+        var given = SpeechSynthesizer.ConditionStarts(prompt, [3, 4], durations, 10, textStarts: [1, 5]);
+        Assert.Equal([0f, 0.2f, 0.5f, 0.9f], given);
+        Assert.Throws<ArgumentException>(() => SpeechSynthesizer.ConditionStarts(prompt, [3, 4], durations, 10, textStarts: [1]));
+    }
+
     [SpeechToolsInstalledFact]
     public void ATwoWordAndATwentyWordSentenceGetSpeechInProportion()
     {
