@@ -98,8 +98,10 @@ public static class TtsEvaluation
         var plot = new Imaging.LinePlot($"Speaker similarity ({(report.Task == TtsTask.Continuation ? "continuation" : "cross-sentence")}, {report.Utterances} utterances)", "cosine similarity of speaker embeddings", "share of utterances at or below");
         foreach (var s in scored)
         {
-            plot.Add($"{s.Name}: to its prompt", Curve(s.PromptSimilarity!).X, Curve(s.PromptSimilarity!).Y, Imaging.PlotStyle.Line);
-            plot.Add($"{s.Name}: to other speakers", Curve(s.OtherSimilarity!).X, Curve(s.OtherSimilarity!).Y, Imaging.PlotStyle.Line);
+            var (ownX, ownY) = Curve(s.PromptSimilarity!);
+            var (otherX, otherY) = Curve(s.OtherSimilarity!);
+            plot.Add($"{s.Name}: to its prompt", ownX, ownY, Imaging.PlotStyle.Line);
+            plot.Add($"{s.Name}: to other speakers", otherX, otherY, Imaging.PlotStyle.Line);
         }
         plot.Save(path);
         return true;
@@ -234,6 +236,7 @@ public static class TtsEvaluation
             .FirstOrDefault(j => cases[j].Target.Speaker != c.Target.Speaker, -1)).ToArray();
 
         var promptStarts = new Dictionary<string, double[]>(StringComparer.Ordinal);   // aligned once per prompt, shared by the systems
+        var targetStarts = new Dictionary<string, double[]>(StringComparer.Ordinal);   // with trueTiming: aligned once per target, likewise
         foreach (var (name, tts, settings) in systems)
         {
             string dir = Path.Combine(outputFolder, name);
@@ -248,8 +251,9 @@ public static class TtsEvaluation
                 var phonemes = new List<int[]>();
                 var lengths = new List<int>();
                 var textStarts = trueTiming && tts.Durations is not null ? new List<double[]>() : null;
-                foreach (var c in part)
+                for (int k = 0; k < part.Count; k++)
                 {
+                    var c = part[k];
                     using var scope = torch.NewDisposeScope();
                     var promptAudio = WavFile.Read(corpus.WavPath(c.Prompt), tokenizer.Mel.SampleRate);
                     var promptMel = LogMel(mel, promptAudio);
@@ -273,10 +277,12 @@ public static class TtsEvaluation
                         else
                         {
                             // an oracle for the duration model: the recording's length and its phonemes' aligned starts
-                            int truth = (int)truthCodes[start + part.IndexOf(c)].shape[0];
+                            int truth = (int)truthCodes[start + k].shape[0];
                             lengths.Add(truth);
-                            textStarts.Add(PhonemeAligner.AlignPositions(c.Target.Text, c.Target.Phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries),
-                                WavFile.Read(corpus.WavPath(c.Target), tokenizer.Mel.SampleRate), tokenizer.PositionRate, truth));
+                            if (!targetStarts.TryGetValue(c.Target.Id, out var aligned))
+                                aligned = targetStarts[c.Target.Id] = PhonemeAligner.AlignPositions(c.Target.Text, c.Target.Phonemes.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                                    WavFile.Read(truthWavs[start + k], tokenizer.Mel.SampleRate), tokenizer.PositionRate, truth);
+                            textStarts.Add(aligned);
                         }
                     }
                     // a model trained on aligned tokens gets the prompt's phoneme timings as a user's prompt would (aligned from its audio);

@@ -49,6 +49,9 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
         using var requantizer = new Requantizer(quantizer);
         int passes = 0;
         var drop = settings.GuidePrompt && request.PromptPositions is { } prompts ? new PromptDrop(prompts.to(idx.device), valid, l) : null;
+        // with prompt guidance: every position's row, and the real positions, made once for all steps
+        var allRows = drop is null ? null : torch.arange(l, dtype: ScalarType.Int64, device: idx.device).unsqueeze(0).expand(b, l);
+        var real = drop is null ? null : valid ?? torch.ones(b, l, ScalarType.Bool, device: idx.device);
 
         for (int t = 1; t <= settings.Steps; t++)
         {
@@ -96,10 +99,9 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
         // parts alone from position 0 with the null condition; both give the mixture of the same positions.
         MixtureParams PromptGuided(Tensor prefix, Tensor masked, Tensor? rows, float w, ref int passes)
         {
-            var at = rows ?? torch.arange(l, dtype: ScalarType.Int64, device: idx.device).unsqueeze(0).expand(b, l);
-            var real = valid ?? torch.ones(b, l, ScalarType.Bool, device: idx.device);
+            var at = rows ?? allRows!;
             var both = network(torch.cat([prefix, drop!.Shift(prefix, 0)]), torch.cat([masked, drop.Shift(masked, 0)]),
-                torch.cat([real, drop.Valid]), cond.Concat(cond.Null()), torch.cat([at, drop.Rows(at)]));
+                torch.cat([real!, drop.Valid]), cond.Concat(cond.Null()), torch.cat([at, drop.Rows(at)]));
             passes += 2;
             return both.Rows(0, b).Guide(both.Rows(b, b), w);
         }
