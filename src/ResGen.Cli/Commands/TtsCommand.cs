@@ -29,12 +29,13 @@ public static class TtsCommand
         var steps = new Option<int?>("--steps") { Description = "Sampling steps T of a masked model (default from the model's config, 16).", HelpName = "T" };
         var cfg = new Option<float?>("--cfg") { Description = "Classifier-free guidance on the text (0 = none; default from the model's config).", HelpName = "W" };
         var guidePrompt = new Option<bool?>("--guide-prompt") { Description = "Guide towards the prompt's voice too: guidance's unconditional pass leaves out the prompt as well as the text (ResGen; `--guide-prompt false` turns it off; default from the model's config).", HelpName = "true|false" };
+        var topP = new Option<float?>("--top-p") { Description = "Nucleus filter of each draw: ResGen keeps the most likely mixture components up to this mass, the RQ-Transformer the most likely codes (0 < p <= 1; lower: steadier, less varied; default from the model's config).", HelpName = "P" };
         var seed = new Option<long>("--seed") { Description = "Seed (same seed, same speech).", DefaultValueFactory = _ => 0, HelpName = "N" };
         var rate = new Option<double>("--length-scale") { Description = "Multiplies the length taken from the prompt's speaking rate (above 1: slower).", DefaultValueFactory = _ => 1.0, HelpName = "S" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("tts", "Zero-shot text-to-speech: speak --text in the voice of --prompt (ResGen over speech tokens, the prompt's tokens kept, Griffin-Lim to audio).")
-            { text, prompt, promptText, output, model, tokenizer, steps, cfg, guidePrompt, seed, rate, device, threads };
+            { text, prompt, promptText, output, model, tokenizer, steps, cfg, guidePrompt, topP, seed, rate, device, threads };
         cmd.SetAction(pr =>
         {
             string sentence = pr.GetValue(text)!;
@@ -44,6 +45,7 @@ public static class TtsCommand
             if (!(scale is >= 0.25 and <= 4)) throw new UserErrorException($"--length-scale must lie in 0.25..4, got {scale.ToString(CultureInfo.InvariantCulture)}.");
             if (pr.GetValue(steps) is < 1) throw new UserErrorException($"--steps must be at least 1, got {pr.GetValue(steps)}.");
             if (pr.GetValue(cfg) is { } w && !(w >= 0 && float.IsFinite(w))) throw new UserErrorException($"--cfg must be 0 or more, got {w.ToString(CultureInfo.InvariantCulture)}.");
+            CheckTopP(pr.GetValue(topP));
             string outPath = pr.GetValue(output)!;
             if (Directory.Exists(outPath)) throw new UserErrorException($"--out '{outPath}' is a folder; give a file name such as speech.wav.");
             // everything about the inputs is checked before a model is read
@@ -56,7 +58,7 @@ public static class TtsCommand
             if (pr.GetValue(guidePrompt) == true && tts.Generator.Kind != ResGen.Generation.ResGenModel.KindName)
                 throw new UserErrorException($"--guide-prompt applies to ResGen models; the {tts.Generator.Kind} model keeps the prompt in both passes of guidance.");
             var s = tts.Config.Sample;
-            s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance, GuidePrompt = pr.GetValue(guidePrompt) ?? s.GuidePrompt };
+            s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance, GuidePrompt = pr.GetValue(guidePrompt) ?? s.GuidePrompt, TopP = pr.GetValue(topP) ?? s.TopP };
             s.Validate();
             OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             var clock = Stopwatch.StartNew();
@@ -72,5 +74,11 @@ public static class TtsCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>--top-p, when given, must lie in (0, 1].</summary>
+    internal static void CheckTopP(float? p)
+    {
+        if (p is { } v && !(v > 0 && v <= 1)) throw new UserErrorException($"--top-p must lie in (0, 1], got {v.ToString(CultureInfo.InvariantCulture)}.");
     }
 }

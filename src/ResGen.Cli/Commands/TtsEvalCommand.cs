@@ -32,6 +32,7 @@ public static class TtsEvalCommand
         var guidePrompt = new Option<bool?>("--guide-prompt") { Description = "Guide the masked models towards the prompt's voice too: guidance's unconditional pass leaves out the prompt as well as the text (ResGen models only; `--guide-prompt false` turns it off; default from each model's config).", HelpName = "true|false" };
         var trueTiming = new Option<bool>("--true-timing") { Description = "Cross-sentence only: give every model the recording's length and its phonemes' aligned starts instead of the durations the prompt's rate implies (an oracle for the duration model: how many words are lost to timing)." };
         var drawScale = new Option<float?>("--draw-scale") { Description = "0: a chosen mixture component's mean; s > 0: a draw from it with its scale times s (ResGen; default from each model's config).", HelpName = "S" };
+        var topP = new Option<float?>("--top-p") { Description = "Nucleus filter of each draw, for every model: ResGen's mixture components, the RQ-Transformer's codes (0 < p <= 1; default from each model's config).", HelpName = "P" };
         var seed = new Option<long>("--seed") { Description = "Seed of prompt choice and sampling.", DefaultValueFactory = _ => 0, HelpName = "N" };
         var batch = new Option<int>("--batch-size") { Description = "Utterances synthesized together.", DefaultValueFactory = _ => 8, HelpName = "N" };
         var recognizers = new Option<int>("--recognizer-threads") { Description = "pocketsphinx processes run side by side.", DefaultValueFactory = _ => 2, HelpName = "N" };
@@ -41,7 +42,7 @@ public static class TtsEvalCommand
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("tts", "Evaluate zero-shot TTS models side by side on held-out speakers: pocketsphinx WER next to the ground truth's and its resynthesis', MCD against the real recording, duration ratio, network passes, real-time factor.")
-            { models, tokenizer, data, split, task, perSpeaker, steps, cfg, mixtureGuidance, guidePrompt, trueTiming, drawScale, seed, batch, recognizers, lmCache, speaker, outDir, device, threads };
+            { models, tokenizer, data, split, task, perSpeaker, steps, cfg, mixtureGuidance, guidePrompt, trueTiming, drawScale, topP, seed, batch, recognizers, lmCache, speaker, outDir, device, threads };
         cmd.SetAction(pr =>
         {
             int n = pr.GetValue(perSpeaker), b = pr.GetValue(batch), r = pr.GetValue(recognizers);
@@ -49,6 +50,7 @@ public static class TtsEvalCommand
             if (b < 1) throw new UserErrorException($"--batch-size must be at least 1, got {b}.");
             if (r < 1) throw new UserErrorException($"--recognizer-threads must be at least 1, got {r}.");
             if (pr.GetValue(steps) is < 1) throw new UserErrorException($"--steps must be at least 1, got {pr.GetValue(steps)}.");
+            TtsCommand.CheckTopP(pr.GetValue(topP));
             if (pr.GetValue(trueTiming) && pr.GetValue(task) == "continuation")
                 throw new UserErrorException("--true-timing applies to the cross-sentence task; a continuation is already spoken at its true length.");
             var paths = pr.GetValue(models) is { Length: > 0 } given ? given : [InstallPaths.Shipped(TtsCommand.DefaultModel), InstallPaths.Shipped("models/tts/rq-transformer")];
@@ -64,7 +66,7 @@ public static class TtsEvalCommand
             {
                 var tts = SpeechSynthesizer.Load(path, tok, hash, dev);
                 var s = tts.Config.Sample;
-                s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance, MixtureGuidance = pr.GetValue(mixtureGuidance) ?? s.MixtureGuidance, GuidePrompt = tts.Generator.Kind == ResGen.Generation.ResGenModel.KindName && (pr.GetValue(guidePrompt) ?? s.GuidePrompt), DrawScale = pr.GetValue(drawScale) ?? s.DrawScale };
+                s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance, MixtureGuidance = pr.GetValue(mixtureGuidance) ?? s.MixtureGuidance, GuidePrompt = tts.Generator.Kind == ResGen.Generation.ResGenModel.KindName && (pr.GetValue(guidePrompt) ?? s.GuidePrompt), DrawScale = pr.GetValue(drawScale) ?? s.DrawScale, TopP = pr.GetValue(topP) ?? s.TopP };
                 s.Validate();
                 string name = tts.Generator.Kind;
                 for (int k = 2; systems.Any(x => x.Item1 == name); k++) name = $"{tts.Generator.Kind}-{k}";

@@ -14,6 +14,10 @@ namespace ResGen.Text;
 /// interpolated between its neighbours, and stress marks and word boundaries, which are not sounds,
 /// take the moment of the sound after them (zero duration). Used to give speech tokens their phoneme
 /// durations (the aligned text-to-speech input) and to align a voice prompt with its transcript.
+/// Not bit-for-bit repeatable: espeak-ng's waveform generator keeps its pitch-flutter phase between
+/// calls (a function-static index), so renderings of a text differ by milliseconds (up to 11 ms measured),
+/// and the warp can move a few phonemes by a few feature frames (measured: 3-5 ms apart on average, up
+/// to 92 ms). Align a recording once and share the result where systems must agree.
 /// </summary>
 public static class PhonemeAligner
 {

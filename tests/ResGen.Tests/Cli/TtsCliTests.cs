@@ -38,6 +38,8 @@ public sealed class TtsCliTests
     [InlineData("--length-scale", "ok", "Hello there.", "--length-scale", "0")]
     [InlineData("--steps", "ok", "Hello there.", "--steps", "0")]
     [InlineData("--cfg", "ok", "Hello there.", "--cfg", "-1")]
+    [InlineData("--top-p must lie in (0, 1]", "ok", "Hello there.", "--top-p", "0")]
+    [InlineData("--top-p must lie in (0, 1]", "ok", "Hello there.", "--top-p", "1.5")]
     [InlineData("is a folder", "ok", "Hello there.", "--out", "{DIR}")]
     [InlineData("does not exist", "ok", "Hello there.", "--model", "/nonexistent/model")]
     public void BadInputIsOneSentenceBeforeAnyModelIsRead(string mentions, string prompt, string text = "Hello there, how are you?", params string[] extra)
@@ -97,7 +99,7 @@ public sealed class TtsCliTests
         var speechCorpus = ResGen.Data.Speech.SpeechCorpus.Load(corpus);
         var prompt = speechCorpus.Split("held-out-speaker").First();
         Ok("tts", "--text", "A short sentence to speak.", "--prompt", speechCorpus.WavPath(prompt), "--prompt-text", prompt.Text,
-           "--model", dir.File("resgen/model"), "--tokenizer", Path.Combine(tok, "model"), "--out", dir.File("speech.wav"), "--steps", "3", "--guide-prompt", "true");
+           "--model", dir.File("resgen/model"), "--tokenizer", Path.Combine(tok, "model"), "--out", dir.File("speech.wav"), "--steps", "3", "--guide-prompt", "true", "--top-p", "0.5");
         var audio = WavFile.Read(dir.File("speech.wav"));
         Assert.Equal(16_000, audio.SampleRate);
         Assert.InRange(audio.Seconds, 0.3, 8);
@@ -111,8 +113,9 @@ public sealed class TtsCliTests
         Ok("speaker", "train", "--config", Path.Combine(root, "configs/speaker-encoder-tiny.json"), "--data", corpus, "--out", dir.File("spk"), "--set", "train.steps=4");
         var (evalCode, stdout, evalErr) = Repo.Resgen("eval", "tts", "--model", dir.File("resgen/model"), dir.File("rq-transformer/model"), "--tokenizer", Path.Combine(tok, "model"),
             "--data", corpus, "--per-speaker", "1", "--steps", "2", "--out-dir", dir.File("eval"), "--lm-cache", dir.File("lm"), "--recognizer-threads", "1",
-            "--speaker-encoder", dir.File("spk/model"));
+            "--speaker-encoder", dir.File("spk/model"), "--top-p", "0.5");
         Assert.True(evalCode == 0, stdout + evalErr);
+        Assert.Equal(2, stdout.Split("top_p=0.5 ").Length - 1);   // both models sample with the given nucleus
         foreach (var row in new[] { "ground truth", "resynthesis", "resgen", "rq-transformer" }) Assert.Contains(row, stdout);
         Assert.True(File.Exists(dir.File("eval/report.json")));
         Assert.Contains("prompt_similarity", File.ReadAllText(dir.File("eval/report.json")));
@@ -138,8 +141,9 @@ public sealed class TtsCliTests
         // speaker similarity compares what follows the prompt with the prompt, cut from the recording
         (evalCode, stdout, evalErr) = Repo.Resgen("eval", "tts", "--task", "continuation", "--model", dir.File("resgen/model"), "--tokenizer", Path.Combine(tok, "model"),
             "--data", corpus, "--per-speaker", "1", "--steps", "2", "--out-dir", dir.File("eval-cont"), "--lm-cache", dir.File("lm"), "--recognizer-threads", "1",
-            "--speaker-encoder", dir.File("spk/model"));
+            "--speaker-encoder", dir.File("spk/model"), "--top-p", "0.5");
         Assert.True(evalCode == 0, stdout + evalErr);
+        Assert.Contains("top_p=0.5 ", stdout);
         Assert.Contains("continuation", stdout);
         Assert.Contains("prompt_similarity", File.ReadAllText(dir.File("eval-cont/report.json")));
         var tokenizer = ResGen.Tokens.Speech.SpeechTokenizerCheckpoint.Load(Path.Combine(tok, "model")).Tokenizer;
