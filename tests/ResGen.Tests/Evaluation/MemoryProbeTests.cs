@@ -3,6 +3,8 @@ using ResGen.Evaluation;
 
 namespace ResGen.Tests.Evaluation;
 
+// peak-memory measurements must not see other tests' allocations: run alone, never beside another test
+[Collection(TorchCollection.Name)]
 public sealed class MemoryProbeTests
 {
     const int Chunk = 4 << 20;
