@@ -1,3 +1,4 @@
+using ResGen.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -74,7 +75,7 @@ public static class GriffinLim
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var s = magnitude.to(ScalarType.Float32);
-        var angle = torch.rand(s.shape, generator: generator, device: s.device) * (2 * Math.PI);
+        var angle = RandomDraw.Rand(s.shape, generator, s.device) * (2 * Math.PI);
         var t = torch.polar(torch.ones_like(s), angle);                  // the running phase estimate
         Tensor? previous = null;                                         // the last projection
         for (int i = 0; i < iterations; i++)

@@ -1,3 +1,4 @@
+using ResGen.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -38,7 +39,7 @@ public sealed class ClassEmbedding : nn.Module, IConditionEncoder
         var y = torch.where(c.Labels < 0, torch.full_like(c.Labels, Classes), c.Labels);
         if (training && Dropout > 0)
         {
-            var drop = torch.rand(y.shape[0], generator: generator, device: y.device) < Dropout;
+            var drop = RandomDraw.Rand([y.shape[0]], generator, y.device) < Dropout;
             y = torch.where(drop, torch.full_like(y, Classes), y);
         }
         return table.forward(y);

@@ -114,7 +114,7 @@ public sealed class TextEncoder : nn.Module, IConditionEncoder
         var lengths = c.Lengths;
         if (training && Dropout > 0)
         {
-            var drop = torch.rand(b, generator: generator, device: ids.device) < Dropout;
+            var drop = RandomDraw.Rand([b], generator, ids.device) < Dropout;
             lengths = torch.where(drop, torch.zeros_like(lengths), lengths);
         }
         var positions = torch.arange(p, device: ids.device).unsqueeze(0);

@@ -1,4 +1,5 @@
 using ResGen.Data;
+using ResGen.Nn;
 using ResGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -73,8 +74,8 @@ public static class ClassifierTraining
         using var scope = torch.NewDisposeScope();
         long b = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
         var padded = nn.functional.pad(images, [maxShift, maxShift, maxShift, maxShift], PaddingModes.Constant, background);
-        var dy = torch.randint(0, 2 * maxShift + 1, [b, 1], generator: generator, device: images.device);
-        var dx = torch.randint(0, 2 * maxShift + 1, [b, 1], generator: generator, device: images.device);
+        var dy = RandomDraw.RandInt(0, 2 * maxShift + 1, [b, 1], generator, images.device);
+        var dx = RandomDraw.RandInt(0, 2 * maxShift + 1, [b, 1], generator, images.device);
         var rows = (torch.arange(h, device: images.device).unsqueeze(0) + dy).view(b, 1, h, 1).expand(b, c, h, w + 2 * maxShift);
         var cols = (torch.arange(w, device: images.device).unsqueeze(0) + dx).view(b, 1, 1, w).expand(b, c, h, w);
         return padded.gather(2, rows).gather(3, cols).MoveToOuterDisposeScope();

@@ -36,7 +36,7 @@ public static class GeneratorEvaluation
         double floor = SampleQuality.RealDataFloor(classifier, train, labels.Length, reference, seed, sampling.Device);
         int cols = Math.Min(perClass, 10);
         var pick = Enumerable.Range(0, classes).SelectMany(c => Enumerable.Range(c * perClass, cols)).Select(i => (long)i).ToArray();
-        var grid = images.index_select(0, torch.tensor(pick));
+        var grid = images.index_select(0, torch.tensor(pick, device: images.device));
         images.Dispose();
         return new GeneratorMeasurement(quality, floor, calls, passes, perSample, grid);
     }

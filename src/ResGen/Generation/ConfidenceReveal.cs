@@ -1,3 +1,4 @@
+using ResGen.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -59,7 +60,7 @@ public sealed class ConfidenceReveal
         long b = score.shape[0];
         if (temperature > 0)
         {
-            var u = torch.rand(score.shape, generator: generator, device: device).clamp(1e-10, 1 - 1e-7);
+            var u = RandomDraw.Rand(score.shape, generator, device).clamp(1e-10, 1 - 1e-7);
             score = score + temperature * -(-u.log()).log();
         }
         // visible depths are +∞ before the running minimum, so what they scored never caps a masked depth

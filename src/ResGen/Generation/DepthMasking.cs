@@ -1,3 +1,4 @@
+using ResGen.Nn;
 using ResGen.Tokens;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -27,8 +28,8 @@ public static class DepthMasking
         Tensor? lengths = null, Tensor? maskable = null, double wholePositions = 0)
     {
         using var scope = torch.NewDisposeScope();
-        // random numbers come from the generator's device; no host synchronisation
-        var r = torch.rand(batch, dtype: ScalarType.Float64, generator: generator, device: device);
+        // random numbers come from the generator (on the CPU) and are copied to the device; no host synchronisation
+        var r = RandomDraw.Rand([batch], generator, device ?? torch.CPU, ScalarType.Float64);
         var valid = maskable?.to(r.device) ?? (lengths is null ? null : TokenBatch.ValidMask(lengths.to(r.device), positions));
         var total = valid is null
             ? torch.full(batch, (double)positions * depth, ScalarType.Float64, device: device)
@@ -37,7 +38,7 @@ public static class DepthMasking
         var n = (gamma * total - 1e-9).ceil().clamp_min(1).minimum(total).to(ScalarType.Int64);
         var k = HypergeometricCounts(n, positions, depth, generator, valid);
         if (wholePositions <= 0) return k.MoveToOuterDisposeScope();
-        var whole = torch.rand(batch, dtype: ScalarType.Float64, generator: generator, device: device) < wholePositions;
+        var whole = RandomDraw.Rand([batch], generator, device ?? torch.CPU, ScalarType.Float64) < wholePositions;
         var m = (gamma * (total / depth) - 1e-9).ceil().clamp_min(1).minimum(total / depth).to(ScalarType.Int64);
         var byPosition = HypergeometricCounts(m, positions, 1, generator, valid) * depth;
         return torch.where(whole.unsqueeze(1), byPosition, k).MoveToOuterDisposeScope();
@@ -64,7 +65,7 @@ public static class DepthMasking
         long batch = n.shape[0];
         int total = positions * depth;
         // Random ranks of the L·D cells: cell c is masked when its rank is below n_b.
-        var keys = torch.rand(batch, total, generator: generator, device: n.device);
+        var keys = RandomDraw.Rand([batch, total], generator, n.device);
         if (valid is not null)
             keys = torch.where(valid.unsqueeze(-1).expand(batch, positions, depth).reshape(batch, total), keys, torch.full_like(keys, 2.0));
         var ranks = keys.argsort(1).argsort(1);

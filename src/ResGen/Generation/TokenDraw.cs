@@ -1,3 +1,4 @@
+using ResGen.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -32,7 +33,7 @@ public static class TokenDraw
             probs = probs * keep.to(probs.dtype);
             probs = probs / probs.sum(1, keepdim: true);
         }
-        var choice = torch.multinomial(probs, 1, generator: generator);
+        var choice = RandomDraw.Multinomial(probs, 1, generator);
         var logp = functional.log_softmax(flat, -1).gather(1, choice);
         return (choice.reshape(lead), logp.reshape(lead));
     }

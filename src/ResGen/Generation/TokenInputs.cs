@@ -17,22 +17,19 @@ public sealed class MaskedInput : nn.Module
     readonly Linear in_proj;
     readonly Embedding count_emb;
     readonly Module<Tensor, Tensor> pos;
-    readonly Tensor position_index;
 
     public MaskedInput(TokenLayout layout, int width) : base("masked_input")
     {
         in_proj = Linear(layout.CodeDim, width);
         count_emb = Embedding(layout.Depth + 1, width);
         pos = PositionEmbedding.For(layout, width);
-        position_index = torch.arange(layout.Positions);
         using (torch.no_grad()) init.normal_(count_emb.weight!, 0, 0.02);
-        register_buffer(nameof(position_index), position_index, persistent: false);
         RegisterComponents();
     }
 
     public Tensor forward(Tensor visibleSum, Tensor maskedCount)
         => in_proj.forward(visibleSum.to(in_proj.weight!.dtype)) + count_emb.forward(maskedCount)
-           + pos.forward(position_index.narrow(0, 0, visibleSum.shape[1])).unsqueeze(0);
+           + pos.forward(torch.arange(visibleSum.shape[1], device: visibleSum.device)).unsqueeze(0);
 }
 
 /// <summary>

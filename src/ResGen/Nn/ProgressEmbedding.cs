@@ -16,7 +16,7 @@ namespace ResGen.Nn;
 public sealed class ProgressEmbedding : nn.Module
 {
     readonly Linear proj;
-    readonly Tensor frequencies;
+    readonly DeviceConstant frequencies;
 
     /// <param name="width">Output width W.</param>
     /// <param name="features">Frequencies (each gives a sine and a cosine).</param>
@@ -27,15 +27,14 @@ public sealed class ProgressEmbedding : nn.Module
         if (!(highest >= 1)) throw new ArgumentException($"highest progress frequency must be at least 1, got {highest}");
         proj = Linear(2 * features, width);
         double ratio = features == 1 ? 1 : Math.Pow(highest, 1.0 / (features - 1));
-        frequencies = torch.tensor(Enumerable.Range(0, features).Select(i => (float)(Math.PI * Math.Pow(ratio, i))).ToArray());
-        register_buffer(nameof(frequencies), frequencies, persistent: false);
+        frequencies = new DeviceConstant(torch.tensor(Enumerable.Range(0, features).Select(i => (float)(Math.PI * Math.Pow(ratio, i))).ToArray()));
         RegisterComponents();
     }
 
     /// <summary>Fractions [B, n] → [B, n, W].</summary>
     public Tensor forward(Tensor fractions)
     {
-        var angles = fractions.to(ScalarType.Float32).unsqueeze(-1) * frequencies.to(ScalarType.Float32);
+        var angles = fractions.to(ScalarType.Float32).unsqueeze(-1) * frequencies.On(fractions.device);
         return proj.forward(torch.cat([angles.sin(), angles.cos()], -1).to(proj.weight!.dtype));
     }
 

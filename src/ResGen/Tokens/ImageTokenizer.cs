@@ -1,3 +1,4 @@
+using ResGen.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -87,8 +88,8 @@ public sealed class ImageTokenizer : nn.Module, ITokenizer
         if (training && p > 0 && Depth > 1)
         {
             long b = images.shape[0];
-            var drop = torch.rand(b, generator: generator, device: images.device) < p;
-            var depths = torch.randint(1, Depth + 1, [b], generator: generator, device: images.device);
+            var drop = RandomDraw.Rand([b], generator, images.device) < p;
+            var depths = RandomDraw.RandInt(1, Depth + 1, [b], generator, images.device);
             var perExample = torch.where(drop, depths, torch.full_like(depths, Depth));
             active = perExample.unsqueeze(1).expand(b, Positions);
         }

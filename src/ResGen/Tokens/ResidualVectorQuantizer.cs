@@ -1,3 +1,4 @@
+using ResGen.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -217,7 +218,7 @@ public sealed class ResidualVectorQuantizer : nn.Module
             // Restart codes whose EMA usage fell below the threshold with random vectors of this
             // batch (only vectors that this level actually quantized). No host synchronisation.
             var dead = cs < cfg.DeadCodeThreshold;
-            var pick = torch.multinomial(weight + 1e-12f, cfg.CodebookSize, replacement: true, generator: generator);
+            var pick = RandomDraw.Multinomial(weight + 1e-12f, cfg.CodebookSize, generator, replacement: true);
             var fresh = r.index_select(0, pick);
             var restartCount = torch.full_like(cs, cfg.DeadCodeThreshold);
             var newCs = torch.where(dead, restartCount, cs);
@@ -239,7 +240,7 @@ public sealed class ResidualVectorQuantizer : nn.Module
         long n = r.shape[0];
         int k = cfg.CodebookSize;
         var chosen = torch.empty(k, ScalarType.Int64, device: r.device);
-        var first = torch.randint(n, [1], generator: generator, device: r.device);
+        var first = RandomDraw.RandInt(0, n, [1], generator, r.device);
         chosen[..1].copy_(first);
         var best = (r - r.index_select(0, first)).pow(2).sum(1);
         for (int i = 1; i < k; i++)
@@ -247,7 +248,7 @@ public sealed class ResidualVectorQuantizer : nn.Module
             using var scope = torch.NewDisposeScope();
             // all-zero distances (fewer distinct vectors than codes): fall back to uniform draws
             var weights = best + 1e-12f;
-            var next = torch.multinomial(weights, 1, generator: generator);
+            var next = RandomDraw.Multinomial(weights, 1, generator);
             chosen[i..(i + 1)].copy_(next);
             best.copy_(best.minimum((r - r.index_select(0, next)).pow(2).sum(1)));
         }

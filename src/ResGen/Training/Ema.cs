@@ -89,7 +89,7 @@ public sealed class Ema : IDisposable
         var weight = 1.0 - CurrentDecay;
         if (_optimizer is not null)
         {
-            _shadow.lerp_(_optimizer.Master, torch.tensor(weight, dtype: _shadow.dtype));
+            _shadow.lerp_(_optimizer.Master, torch.tensor(weight, dtype: _shadow.dtype, device: _shadow.device));
         }
         else
         {

@@ -43,7 +43,7 @@ public sealed class FlatAdamW : IDisposable
         _master = lowPrecision ? Parameters.Data.to_type(ScalarType.Float32).DetachFromDisposeScope() : null;
         _expAvg = torch.zeros_like(Master).DetachFromDisposeScope();
         _expAvgSq = torch.zeros_like(Master).DetachFromDisposeScope();
-        _oneMinusBeta1 = torch.tensor(1 - Options.Beta1, dtype: Master.dtype).DetachFromDisposeScope();
+        _oneMinusBeta1 = torch.tensor(1 - Options.Beta1, dtype: Master.dtype, device: Master.device).DetachFromDisposeScope();
     }
 
     /// <summary>The options given at construction (the learning rate may since have changed).</summary>

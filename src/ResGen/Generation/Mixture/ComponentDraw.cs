@@ -1,3 +1,4 @@
+using ResGen.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,7 +27,7 @@ public static class ComponentDraw
         var mean = means.gather(-2, gatherIdx).squeeze(-2);
         var logScale = logScales.gather(-2, gatherIdx).squeeze(-2);
         var z = drawScale > 0
-            ? mean + drawScale * logScale.exp() * torch.randn(mean.shape, generator: generator, device: mean.device)
+            ? mean + drawScale * logScale.exp() * RandomDraw.Randn(mean.shape, generator, mean.device)
             : mean;
         return new MixtureDraw(logPi, z, (2 * logScale).exp().mean([-1]));
     }
@@ -37,7 +38,7 @@ public static class ComponentDraw
         var lead = logProbs.shape[..^1];
         long m = logProbs.shape[^1];
         var flat = logProbs.reshape(-1, m);
-        var choice = torch.multinomial(flat.exp(), 1, generator: generator);           // [N, 1]
+        var choice = RandomDraw.Multinomial(flat.exp(), 1, generator);           // [N, 1]
         var logp = flat.gather(1, choice);
         return (logp.reshape(lead), choice.reshape(lead));
     }

@@ -1,5 +1,6 @@
 using ResGen.Conditioning;
 using ResGen.Generation.Mixture;
+using ResGen.Nn;
 using ResGen.Tokens;
 using ResGen.Training;
 using TorchSharp;
@@ -37,7 +38,7 @@ public sealed class ResGenModel(ResGenNetwork network, ResidualVectorQuantizer q
         if (!tokens.WholeTarget && Network.Model.StartStateShare > 0 && tokens.PromptLengths is { } promptLengths)
         {
             // a share of the prompted examples in the sampler's start state: the prompt is their only voice
-            var start = torch.rand(indices.shape[0], dtype: ScalarType.Float64, generator: generator, device: indices.device) < Network.Model.StartStateShare;
+            var start = RandomDraw.Rand([indices.shape[0]], generator, indices.device, ScalarType.Float64) < Network.Model.StartStateShare;
             start = start.logical_and(promptLengths.to(indices.device) > 0);
             k = torch.where(start.unsqueeze(1), DepthMasking.WholeCounts(indices.shape[0], (int)indices.shape[1], layout.Depth, indices.device, tokens.Lengths, maskable), k);
         }

@@ -1,4 +1,5 @@
 using ResGen.Audio;
+using ResGen.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -160,8 +161,8 @@ public sealed class SpeechTokenizer : nn.Module, ITokenizer
         float p = rvq.DropoutProbability;
         if (training && p > 0 && Depth > 1)
         {
-            var drop = torch.rand(b, generator: generator, device: z.device) < p;
-            var depths = torch.randint(1, Depth + 1, [b], generator: generator, device: z.device);
+            var drop = RandomDraw.Rand([b], generator, z.device) < p;
+            var depths = RandomDraw.RandInt(1, Depth + 1, [b], generator, z.device);
             active = torch.where(drop, depths, torch.full_like(depths, Depth)).unsqueeze(1).expand(b, l);
         }
         if (valid is not null)
