@@ -15,10 +15,18 @@ Usage (one JSON object on stdout):
   resgen_twin.py time   --model M --tokenizer T [--batches 1,64,256] [--steps 16] [--guidance 0.75]
                         [--repeats 3] [--train-batch 128] [--train-steps 5] [--threads N] [--device cpu]
   resgen_twin.py cold   --model M --tokenizer T [--batch 64] ...   (load + the first sampling run of a process)
+  resgen_twin.py step   --config resolved.json [--train-batch 64] [--train-steps 5] [--precision bf16]
+                        (training steps of an untrained network at a config, on random tokens: `resgen bench step --twin`)
+
+Every task takes --device cpu|cuda and --precision fp32|bf16 (the training step's arithmetic: bf16 is
+PyTorch's autocast; the optimizer is AdamW, foreach on a CPU and fused on a GPU, PyTorch's fastest there).
+Where the PyTorch has scaled_dot_product_attention (2.0 on), attention uses it, as the C# network does.
 """
 import argparse
+import contextlib
 import json
 import math
+import re
 import struct
 import sys
 import time
@@ -68,8 +76,10 @@ class Block(nn.Module):
         m = self.ada(c).unsqueeze(1).chunk(6, -1)
         h = F.layer_norm(x, (w,)) * (1 + m[1]) + m[0]
         q, k, v = (t.reshape(b, l, self.heads, w // self.heads).transpose(1, 2) for t in self.qkv(h).chunk(3, -1))
-        # PyTorch 1.13 has no scaled_dot_product_attention: the eager way of its time
-        a = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(w // self.heads), -1) @ v
+        if hasattr(F, "scaled_dot_product_attention"):
+            a = F.scaled_dot_product_attention(q, k, v)
+        else:   # PyTorch 1.13 has none: the eager way of its time
+            a = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(w // self.heads), -1) @ v
         x = x + m[2] * self.proj(a.transpose(1, 2).reshape(b, l, w))
         h = F.layer_norm(x, (w,)) * (1 + m[4]) + m[3]
         return x + m[5] * self.fc2(F.gelu(self.fc1(h)))
@@ -246,7 +256,13 @@ def sample(net, rvq, labels, steps, guidance, top_p=0.9, temperature=1.0, genera
     return idx
 
 
-def train_step_fn(net, rvq, opt, idx, labels, generator):
+def make_opt(net):
+    if DEV.type == "cuda":
+        return torch.optim.AdamW(net.parameters(), lr=1e-4, weight_decay=0.01, fused=True)
+    return torch.optim.AdamW(net.parameters(), lr=1e-4, weight_decay=0.01, foreach=True)
+
+
+def train_step_fn(net, rvq, opt, idx, labels, generator, bf16=False):
     b, l, d = idx.shape
     # depth-wise masking: n = ceil(gamma(r) L D) cells, spread over positions without replacement
     r = torch.rand(b, dtype=torch.float64, generator=generator)
@@ -256,7 +272,9 @@ def train_step_fn(net, rvq, opt, idx, labels, generator):
     k = (ranks < n.unsqueeze(1)).reshape(b, l, d).sum(2)
     with torch.no_grad():
         prefix, target = rvq.split(idx, d - k)
-    lg, mu, ls = net(prefix, k, labels, generator=generator)
+    with torch.autocast(device_type=DEV.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext():
+        lg, mu, ls = net(prefix, k, labels, generator=generator)
+    lg, mu, ls = lg.float(), mu.float(), ls.float()    # the mixture likelihood in float32, as the C# loss
     diff = (target.unsqueeze(-2) - mu) * torch.exp(-ls)
     log_n = -0.5 * diff.pow(2).sum(-1) - ls.sum(-1) - 0.5 * mu.shape[-1] * math.log(2 * math.pi)
     log_pi = F.log_softmax(lg, -1)
@@ -282,9 +300,19 @@ def load(args):
     net = ResGenNet(meta["config"])
     net.load(tensors)
     _, tok = checkpoint(args.tokenizer)
-    rvq = Rvq(tok["rvq.codebooks"].float())
-    net.eval()
+    net.to(DEV).eval()
+    rvq = Rvq(tok["rvq.codebooks"].float().to(DEV))
     return meta, net, rvq
+
+
+def untrained(path):
+    """A network at a resolved config (`resgen bench step` writes it, tokens included) and random codebooks."""
+    with open(path) as f:
+        cfg = json.loads(re.sub(r"//[^\n]*", "", f.read()))
+    t = cfg["tokens"]
+    net = ResGenNet(cfg).to(DEV)
+    rvq = Rvq(torch.randn(t["depth"], t["codebook_size"], t["code_dim"], device=DEV))
+    return cfg, net, rvq
 
 
 def median(xs):
@@ -292,17 +320,30 @@ def median(xs):
     return s[len(s) // 2] if len(s) % 2 else 0.5 * (s[len(s) // 2 - 1] + s[len(s) // 2])
 
 
+DEV = torch.device("cpu")
+
+
+def sync():
+    if DEV.type == "cuda":
+        torch.cuda.synchronize(DEV)
+
+
 def ms(f):
+    sync()
     t = time.perf_counter()
     f()
+    sync()
     return 1000 * (time.perf_counter() - t)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("task", choices=["check", "time", "cold"])
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--tokenizer", required=True)
+    ap.add_argument("task", choices=["check", "time", "cold", "step"])
+    ap.add_argument("--model")
+    ap.add_argument("--tokenizer")
+    ap.add_argument("--config")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     ap.add_argument("--file")
     ap.add_argument("--batches", default="1,64,256")
     ap.add_argument("--batch", type=int, default=64)
@@ -314,20 +355,29 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    global DEV
+    DEV = torch.device(args.device)
+    if DEV.type == "cuda" and not (torch.cuda.is_available() and hasattr(torch, "set_default_device")):
+        sys.exit("--device cuda needs a PyTorch 2.0 or later that sees a GPU")
+    bf16 = args.precision == "bf16"
+    if args.task == "step" and not args.config or args.task != "step" and not (args.model and args.tokenizer):
+        sys.exit("step takes --config; check, time and cold take --model and --tokenizer")
     t0 = time.perf_counter()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-    meta, net, rvq = load(args)
+    meta, net, rvq = untrained(args.config) if args.task == "step" else load(args)
     load_ms = 1000 * (time.perf_counter() - t0)
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "load_ms": load_ms}
-    classes = meta["config"]["model"]["classes"]
-    gen = torch.Generator().manual_seed(args.seed)
+    if DEV.type != "cpu":
+        torch.set_default_device(DEV)   # the factories below (arange, zeros, rand...) make tensors there
+    out = {"torch": torch.__version__, "device": str(DEV), "threads": torch.get_num_threads(), "load_ms": load_ms}
+    classes = (meta["config"] if "config" in meta else meta)["model"]["classes"]
+    gen = torch.Generator(device=DEV).manual_seed(args.seed)
 
     def labels(n):
         return torch.arange(n) % classes
 
     if args.task == "check":
-        d = read_safetensors(args.file)
+        d = {k: v.to(DEV) for k, v in read_safetensors(args.file).items()}
         with torch.no_grad():
             lg, mu, ls = net(d["visible_sum"], d["masked"], d["labels"], d.get("rows"))
         out["forward_max_abs_diff"] = max((lg - d["logits"]).abs().max().item(), (mu - d["means"]).abs().max().item(),
@@ -336,6 +386,18 @@ def main():
         cand, logp = rvq.requantize_scored(d["rq_indices"], d["rq_start"], d["rq_target"], d["rq_variance"])
         out["requant_same_codes"] = (cand == d["rq_out_indices"]).float().mean().item()
         out["requant_logp_max_abs_diff"] = (logp - d["rq_out_logp"]).abs().max().item()
+    elif args.task == "step":
+        net.train()
+        opt = make_opt(net)
+        t = meta["tokens"]
+        b = args.train_batch
+        times = []
+        for _ in range(args.train_steps + 1):          # the first warms up and is not counted
+            tidx = torch.randint(0, t["codebook_size"], (b, net.L, t["depth"]), generator=gen)
+            times.append(ms(lambda: train_step_fn(net, rvq, opt, tidx, labels(b), gen, bf16)))
+        out["train_step_ms"] = median(times[1:])
+        out["step_ms"] = times[1:]
+        out["parameters"] = sum(p.numel() for p in net.parameters())
     elif args.task == "cold":
         out["first_sample_ms"] = ms(lambda: sample(net, rvq, labels(args.batch), args.steps, args.guidance, generator=gen))
         out["second_sample_ms"] = ms(lambda: sample(net, rvq, labels(args.batch), args.steps, args.guidance, generator=gen))
@@ -361,11 +423,11 @@ def main():
         out["requant_ms"] = median([ms(lambda: rvq.requantize_scored(idx, st, z, var)) for _ in range(max(3, args.repeats))])
         # training step: same loss, clipping and AdamW (foreach: PyTorch's fastest AdamW on a CPU)
         net.train()
-        opt = torch.optim.AdamW(net.parameters(), lr=1e-4, weight_decay=0.01, foreach=True)
+        opt = make_opt(net)
         tidx = torch.randint(0, rvq.k, (b, net.L, rvq.depth), generator=gen)
         tl = labels(b)
-        train_step_fn(net, rvq, opt, tidx, tl, gen)
-        out["train_step_ms"] = median([ms(lambda: train_step_fn(net, rvq, opt, tidx, tl, gen)) for _ in range(args.train_steps)])
+        train_step_fn(net, rvq, opt, tidx, tl, gen, bf16)
+        out["train_step_ms"] = median([ms(lambda: train_step_fn(net, rvq, opt, tidx, tl, gen, bf16)) for _ in range(args.train_steps)])
     json.dump(out, sys.stdout)
     print()
 

@@ -7,6 +7,7 @@ using ResGen.Evaluation;
 using ResGen.Generation;
 using ResGen.Imaging;
 using ResGen.IO;
+using ResGen.Nn;
 using ResGen.Tokens;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -192,8 +193,11 @@ public static class BenchCommand
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var precision = CommonOptions.Precision();
-        var cmd = new Command("step", "Time of one training step (loss, backward, clipping, AdamW) of an untrained generator at a config, on random tokens of the given layout: what a recipe such as configs/imagenet256-*.json costs per step on this device.")
-            { kind, config, set, grid, depth, codebook, codeDim, batch, steps, device, threads, precision };
+        var peak = new Option<double>("--peak-tflops") { Description = "The device's peak TFLOP/s, for the model-FLOPs utilisation of a ResGen step (H100/H200 SXM bf16 dense: about 989; 0 = not reported).", DefaultValueFactory = _ => 0, HelpName = "X" };
+        var twin = new Option<string>("--twin") { Description = "The PyTorch twin script (bench/twin/resgen_twin.py) to time the same step beside this program's, for ResGen; 'none' (the default) times this program alone.", DefaultValueFactory = _ => "none", HelpName = "FILE" };
+        var python = new Option<string>("--python") { Description = "Python with torch that runs the twin.", DefaultValueFactory = _ => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3", HelpName = "PROGRAM" };
+        var cmd = new Command("step", "Time of one training step (loss, backward, clipping, AdamW) of an untrained generator at a config, on random tokens of the given layout: what a recipe such as configs/imagenet256-*.json costs per step on this device (and, with --twin, in PyTorch on the same device).")
+            { kind, config, set, grid, depth, codebook, codeDim, batch, steps, device, threads, precision, peak, twin, python };
         cmd.SetAction(pr =>
         {
             var dtype = CommonOptions.ParsePrecision(pr.GetValue(precision)!);
@@ -208,13 +212,38 @@ public static class BenchCommand
                 CodeDim = pr.GetValue(codeDim),
             };
             layout.Validate();
+            if (!(pr.GetValue(peak) >= 0) || double.IsInfinity(pr.GetValue(peak))) throw new UserErrorException($"--peak-tflops must be finite and 0 or more, got {pr.GetValue(peak)}.");
+            string? twinPath = pr.GetValue(twin) is "none" ? null : Path.GetFullPath(pr.GetValue(twin)!);
+            if (twinPath is not null && !File.Exists(twinPath)) throw new UserErrorException($"the twin script '{twinPath}' does not exist (or leave out --twin).");
+            if (twinPath is not null && k != GeneratorKinds.ResGen) throw new UserErrorException($"the PyTorch twin covers ResGen only, not {k.Name}; leave out --twin.");
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             int n = pr.GetValue(steps);
             var cost = ConsoleProgress.Run("training steps", n + 1, (p, _) => StepBenchmark.Run(k, cfg, layout, pr.GetValue(batch), n, dev, p, dtype));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{cost.Kind} ({(dtype == ScalarType.Float32 ? "fp32" : "bf16 compute, fp32 master weights")}): {cost.Parameters:N0} parameters; {layout.GridHeight}×{layout.GridWidth}×{layout.Depth} tokens, K = {layout.CodebookSize}, d_z = {layout.CodeDim}; batch {cost.Batch}; device {dev}, {torch.get_num_threads()} threads"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{cost.MsPerStep:0} ms per step (median of {n}: {string.Join(", ", cost.StepMs.Select(t => t.ToString("0", CultureInfo.InvariantCulture)))} ms); {cost.MsPerStep / cost.Batch:0.0} ms per token grid"));
+                $"{cost.MsPerStep:0.0} ms per step (median of {n}: {string.Join(", ", cost.StepMs.Select(t => t.ToString("0.0", CultureInfo.InvariantCulture)))} ms); {cost.MsPerStep / cost.Batch:0.00} ms per token grid"));
+            if (cost.FlopsPerStep is { } flops)
+            {
+                double tflops = flops / (cost.MsPerStep / 1000) / 1e12;
+                string mfu = pr.GetValue(peak) > 0 ? string.Create(CultureInfo.InvariantCulture, $", MFU {tflops / pr.GetValue(peak) * 100:0.0}% of {pr.GetValue(peak):0.#} TFLOP/s") : "";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{tflops:0.000} TFLOP/s (model FLOPs: {flops / 1e12:0.000} T per step){mfu}"));
+            }
+            if (twinPath is not null)
+            {
+                // the twin builds the same network from the resolved config (tokens included) and times the same step
+                string resolved = Path.Combine(Path.GetTempPath(), $"resgen-step-{Environment.ProcessId}.json");
+                try
+                {
+                    File.WriteAllText(resolved, Config.ConfigLoader.ToJson<object>(cfg.WithTokens(layout, cfg.TokenizerHash)));
+                    var t = PyTorchTwin.Run(pr.GetValue(python)!, twinPath, ["step", "--config", resolved, "--train-batch", pr.GetValue(batch).ToString(CultureInfo.InvariantCulture),
+                        "--train-steps", n.ToString(CultureInfo.InvariantCulture), .. PyTorchTwin.Common(dev, torch.get_num_threads(), dtype == ScalarType.BFloat16)]);
+                    double theirs = t.GetProperty("train_step_ms").GetDouble();
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"PyTorch {t.GetProperty("torch").GetString()} twin ({t.GetProperty("parameters").GetInt64():N0} parameters, {(dtype == ScalarType.BFloat16 ? "autocast bf16" : "fp32")}, {(dev.type == DeviceType.CUDA ? "fused" : "foreach")} AdamW): {theirs:0.0} ms per step; ratio {theirs / cost.MsPerStep:0.00}× (PyTorch / ResGen.NET: above 1 = ResGen.NET faster)"));
+                }
+                finally { File.Delete(resolved); }
+            }
             return 0;
         });
         return cmd;
@@ -307,8 +336,8 @@ public static class BenchCommand
             using var flat = new Training.FlatAdamW(flatNet, new Training.FlatAdamWOptions { LearningRate = 1e-3, WeightDecay = 0.01 });
             var stock = torch.optim.AdamW(stockNet.parameters(), 1e-3, weight_decay: 0.01);
             var g = new Generator(1, dev);
-            var idx = torch.randint(shape.CodebookSize, [b, shape.Positions, shape.Depth], generator: g, device: dev);
-            var labels = torch.randint(run.Model.Classes, [b], generator: g, device: dev);
+            var idx = RandomDraw.RandInt(0, shape.CodebookSize, [b, shape.Positions, shape.Depth], g, dev);
+            var labels = RandomDraw.RandInt(0, run.Model.Classes, [b], g, dev);
             double Step(Action a)
             {
                 var sw = Stopwatch.StartNew();

@@ -36,15 +36,18 @@ public static class PerfCommand
         var child = new Option<bool>("--cold-child") { Description = "Internal: load, sample twice, print the times and the first run's JIT time as JSON (the fresh process `bench perf` starts).", Hidden = true };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
+        var precision = CommonOptions.Precision();
+        precision.Description = "Arithmetic of the timed training step (sampling and the forward stay fp32): fp32, or bf16 (this program: the network in bfloat16, float32 master weights; the twin: PyTorch's autocast).";
         var outDir = new Option<string>("--out-dir") { Description = "Where perf.json and perf.md go.", DefaultValueFactory = _ => "runs/bench", HelpName = "DIR" };
         var cmd = new Command("perf", "This program against its PyTorch twin on the same checkpoint and work, alternating in one run: the twin's agreement, a fresh process's first sampling run, warm sampling at batch 1/64/256, a forward, a re-quantization and a training step (with tokens/s and MFU), with ratios.")
-            { model, tokenizer, twin, python, rounds, batches, coldBatch, steps, cfg, repeats, trainBatch, trainSteps, peak, child, device, threads, outDir };
+            { model, tokenizer, twin, python, rounds, batches, coldBatch, steps, cfg, repeats, trainBatch, trainSteps, peak, child, device, threads, precision, outDir };
         cmd.SetAction(pr =>
         {
             var bs = pr.GetValue(batches)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 1 ? v
                     : throw new UserErrorException($"--batches takes batch sizes of at least 1 separated by commas, got '{pr.GetValue(batches)}'.")).ToList();
-            var settings = new PerfSettings(bs, pr.GetValue(steps), pr.GetValue(cfg), pr.GetValue(repeats), pr.GetValue(trainBatch), pr.GetValue(trainSteps));
+            bool bf16 = CommonOptions.ParsePrecision(pr.GetValue(precision)!) == torch.ScalarType.BFloat16;
+            var settings = new PerfSettings(bs, pr.GetValue(steps), pr.GetValue(cfg), pr.GetValue(repeats), pr.GetValue(trainBatch), pr.GetValue(trainSteps), bf16);
             settings.Validate();
             int nRounds = pr.GetValue(rounds);
             if (nRounds < 1) throw new UserErrorException($"--rounds must be at least 1, got {nRounds}.");
@@ -89,19 +92,10 @@ public static class PerfCommand
             string py = pr.GetValue(python)!;
             string dir = pr.GetValue(outDir)!;
             OutputFolder.Prepare(dir);
-            string[] common = ["--model", Path.GetFullPath(modelPath), "--tokenizer", Path.GetFullPath(tokPath), "--threads", nThreads.ToString(CultureInfo.InvariantCulture)];
-            JsonElement Twin(params string[] args)
-            {
-                string output;
-                try { output = ExternalTool.Run(py, [twinPath!, .. args, .. common], null, TimeSpan.FromMinutes(30)); }
-                catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-                {
-                    throw new UserErrorException($"the PyTorch twin did not run ({e.Message.Split('\n')[0]}); install Python's torch (Debian: apt-get install python3-torch) or pass --twin none.");
-                }
-                return JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
-            }
+            string[] common = ["--model", Path.GetFullPath(modelPath), "--tokenizer", Path.GetFullPath(tokPath), .. PyTorchTwin.Common(dev, nThreads, bf16)];
+            JsonElement Twin(params string[] args) => PyTorchTwin.Run(py, twinPath!, [.. args, .. common]);
 
-            Console.WriteLine($"{Path.GetFileName(modelPath)} ({Nn.ModuleSize.Parameters(resgen.Network):N0} parameters) on {dev}, {nThreads} threads; {string.Join(", ", bs)} images × {settings.Steps} steps, guidance {settings.Guidance:0.##}; {nRounds} alternating rounds");
+            Console.WriteLine($"{Path.GetFileName(modelPath)} ({Nn.ModuleSize.Parameters(resgen.Network):N0} parameters) on {dev}, {nThreads} threads; {string.Join(", ", bs)} images × {settings.Steps} steps, guidance {settings.Guidance:0.##}; training step in {(bf16 ? "bf16" : "fp32")}; {nRounds} alternating rounds");
             var report = new Dictionary<string, object?>
             {
                 ["machine"] = GeneratorBenchmark.Machine(),
@@ -187,7 +181,7 @@ public static class PerfCommand
                 Row($"sampling {b} image{(b == 1 ? "" : "s")}", ours.Select(o => o.SampleMs[b]).ToList(), T(t => t.GetProperty("sample_ms").GetProperty(b.ToString(CultureInfo.InvariantCulture)).GetDouble()));
             Row($"network forward, batch {settings.TrainBatch}", ours.Select(o => o.ForwardMs).ToList(), T(t => t.GetProperty("forward_ms").GetDouble()));
             Row("re-quantization, 64 grids, all depths", ours.Select(o => o.RequantMs).ToList(), T(t => t.GetProperty("requant_ms").GetDouble()));
-            Row($"training step, batch {settings.TrainBatch}", ours.Select(o => o.TrainStepMs).ToList(), T(t => t.GetProperty("train_step_ms").GetDouble()));
+            Row($"training step, batch {settings.TrainBatch}{(bf16 ? ", bf16" : "")}", ours.Select(o => o.TrainStepMs).ToList(), T(t => t.GetProperty("train_step_ms").GetDouble()));
 
             double stepS = GeneratorEvaluation.Median(ours.Select(o => o.TrainStepMs)) / 1000;
             var layout = resgen.Layout;

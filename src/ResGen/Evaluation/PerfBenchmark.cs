@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ResGen.Conditioning;
 using ResGen.Generation;
+using ResGen.Nn;
 using ResGen.Tokens;
 using ResGen.Training;
 using TorchSharp;
@@ -15,7 +16,8 @@ namespace ResGen.Evaluation;
 /// <param name="Repeats">Timed runs per measure after one warm-up (the median is kept).</param>
 /// <param name="TrainBatch">Token grids per training step and per timed network forward.</param>
 /// <param name="TrainSteps">Timed training steps after one warm-up step.</param>
-public sealed record PerfSettings(IReadOnlyList<int> Batches, int Steps = 16, float Guidance = 0.75f, int Repeats = 3, int TrainBatch = 128, int TrainSteps = 5)
+/// <param name="Bf16">Train in bfloat16 (the network's copy in bf16, float32 master weights; the twin: autocast).</param>
+public sealed record PerfSettings(IReadOnlyList<int> Batches, int Steps = 16, float Guidance = 0.75f, int Repeats = 3, int TrainBatch = 128, int TrainSteps = 5, bool Bf16 = false)
 {
     public void Validate()
     {
@@ -76,13 +78,13 @@ public static class PerfBenchmark
         using (torch.no_grad())
         {
             int n = settings.TrainBatch;
-            var x = torch.randn([n, layout.Positions, layout.CodeDim], generator: g, device: device);
-            var k = torch.randint(layout.Depth + 1, [n, layout.Positions], generator: g, device: device);
+            var x = RandomDraw.Randn([n, layout.Positions, layout.CodeDim], g, device);
+            var k = RandomDraw.RandInt(0, layout.Depth + 1, [n, layout.Positions], g, device);
             var cond = ClassCondition.Of(Enumerable.Range(0, n).Select(i => (long)(i % net.Model.Classes)), device);
             forward = Timed(() => net.forward(x, k, null, cond), Math.Max(3, settings.Repeats), device);
             using var rq = new Requantizer(model.Quantizer);
-            var idx = torch.randint(layout.CodebookSize, [64, layout.Positions, layout.Depth], generator: g, device: device);
-            var z = torch.randn([64, layout.Positions, layout.CodeDim], generator: g, device: device);
+            var idx = RandomDraw.RandInt(0, layout.CodebookSize, [64, layout.Positions, layout.Depth], g, device);
+            var z = RandomDraw.Randn([64, layout.Positions, layout.CodeDim], g, device);
             var start = torch.zeros(64, layout.Positions, ScalarType.Int64, device: device);
             var variance = torch.full(64, layout.Positions, 0.1f, device: device);
             requant = Timed(() => rq.RequantizeScored(idx, start, z, variance), Math.Max(3, settings.Repeats), device);
@@ -99,12 +101,13 @@ public static class PerfBenchmark
         using var net = new ResGenNetwork(model.Network.Model, layout);
         net.load_state_dict(model.Network.state_dict());
         net.to(device);
+        if (settings.Bf16) net.to(ScalarType.BFloat16);   // bf16 compute; FlatAdamW keeps float32 master weights
         net.train();
         var copy = new ResGenModel(net, model.Quantizer);
         using var opt = new FlatAdamW(net, new FlatAdamWOptions { LearningRate = 1e-4, WeightDecay = 0.01 });
         using var scope = torch.NewDisposeScope();
         int n = settings.TrainBatch;
-        var idx = torch.randint(layout.CodebookSize, [n, layout.Positions, layout.Depth], generator: g, device: device);
+        var idx = RandomDraw.RandInt(0, layout.CodebookSize, [n, layout.Positions, layout.Depth], g, device);
         var labels = torch.tensor(Enumerable.Range(0, n).Select(i => (long)(i % net.Model.Classes)).ToArray(), device: device);
         void Step()
         {

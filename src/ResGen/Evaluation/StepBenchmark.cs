@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ResGen.Conditioning;
 using ResGen.Generation;
+using ResGen.Nn;
 using ResGen.Tokens;
 using ResGen.Training;
 using TorchSharp;
@@ -9,7 +10,8 @@ using static TorchSharp.torch;
 namespace ResGen.Evaluation;
 
 /// <summary>The cost of one training step of a generator at a config, measured on random tokens.</summary>
-public sealed record StepCost(string Kind, long Parameters, int Batch, TokenLayout Tokens, double MsPerStep, IReadOnlyList<double> StepMs);
+/// <remarks><see cref="FlopsPerStep"/>: model FLOPs of one step (6 per parameter and position, plus attention), for ResGen networks; null for other kinds.</remarks>
+public sealed record StepCost(string Kind, long Parameters, int Batch, TokenLayout Tokens, double MsPerStep, IReadOnlyList<double> StepMs, double? FlopsPerStep = null);
 
 /// <summary>
 /// Times full training steps (loss, backward, gradient clipping, AdamW over one flat buffer) of an
@@ -40,8 +42,8 @@ public static class StepBenchmark
             var sw = Stopwatch.StartNew();
             using (var scope = torch.NewDisposeScope())
             {
-                var indices = torch.randint(tokens.CodebookSize, [batch, tokens.Positions, tokens.Depth], generator: g, device: device);
-                var labels = torch.randint(config.Classes, [batch], generator: g, device: device);
+                var indices = RandomDraw.RandInt(0, tokens.CodebookSize, [batch, tokens.Positions, tokens.Depth], g, device);
+                var labels = RandomDraw.RandInt(0, config.Classes, [batch], g, device);
                 opt.ZeroGrad();
                 var loss = model.Loss(new TokenBatch(indices), new ClassCondition(labels), g);
                 loss.Loss.backward();
@@ -52,8 +54,9 @@ public static class StepBenchmark
             if (s > 0) times.Add(sw.Elapsed.TotalMilliseconds);
             progress?.Report(s + 1);
         }
+        double? flops = model is ResGenModel resgen ? PerfBenchmark.TrainingFlops(resgen, batch) : null;
         model.Module.Dispose();
         var sorted = times.Order().ToList();
-        return new StepCost(kind.Name, parameters, batch, tokens, sorted[sorted.Count / 2], times);
+        return new StepCost(kind.Name, parameters, batch, tokens, sorted[sorted.Count / 2], times, flops);
     }
 }

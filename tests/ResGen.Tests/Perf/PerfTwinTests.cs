@@ -48,6 +48,8 @@ public sealed class PerfTwinTests
         Assert.All(t.SampleMs.Values, v => Assert.True(v > 0));
         Assert.True(t.ForwardMs > 0 && t.RequantMs > 0 && t.TrainStepMs > 0);
         Assert.True(PerfBenchmark.TrainingFlops(model, 2) > 6.0 * 2 * 49 * 1e6);   // 6 · batch · positions · (> 1 M parameters)
+        var bf16 = PerfBenchmark.Measure(model, new PerfSettings([1], Steps: 1, Repeats: 1, TrainBatch: 2, TrainSteps: 1, Bf16: true), torch.CPU);
+        Assert.True(bf16.TrainStepMs > 0);
     }
 
     [Theory]
@@ -58,6 +60,7 @@ public sealed class PerfTwinTests
     [InlineData("--model", "/nonexistent/model")]
     [InlineData("--peak-tflops", "-1")]
     [InlineData("--cold-batch", "64,x")]
+    [InlineData("--precision", "fp16")]
     public void BadInputIsOneSentenceAndExitCode2(string option, string value)
     {
         var (code, _, err) = Repo.Resgen("bench", "perf", option, value, "--out-dir", Path.GetTempPath());
