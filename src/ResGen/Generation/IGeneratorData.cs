@@ -41,9 +41,14 @@ public sealed class TokenCacheData(TokenCache cache) : IGeneratorData
 {
     Tensor? store, labels;
 
+    /// <summary>How many times the cache was copied to a device (once per device a run uses).</summary>
+    internal int Uploads { get; private set; }
+
     (Tensor Tokens, Tensor Labels) StoreOn(Device device)
     {
-        if (store is not null && store.device == device) return (store, labels!);
+        // TorchSharp's Device compares by reference (each tensor.device is a new object): compare type and index
+        if (store is not null && store.device.type == device.type && store.device.index == device.index) return (store, labels!);
+        Uploads++;
         store?.Dispose();
         labels?.Dispose();
         using var scope = torch.NewDisposeScope();
