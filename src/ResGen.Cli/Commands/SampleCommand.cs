@@ -54,13 +54,15 @@ public static class SampleCommand
                 {
                     using (batch)
                     {
+                        var paths = new string[batch.Labels.Length];
                         for (int i = 0; i < batch.Labels.Length; i++)
                         {
                             long y = batch.Labels[i];
                             int k = perClass[y] = perClass.GetValueOrDefault(y) + 1;
-                            ImageGrid.SavePng(batch.Images[i], Path.Combine(dir, $"c{y}_{k - 1:D4}.png"), scale: 1);
+                            paths[i] = Path.Combine(dir, $"c{y}_{k - 1:D4}.png");
                             if (k <= cols) gridImages[Array.IndexOf(classes, (int)y) * cols + k - 1] = batch.Images[i].clone();
                         }
+                        ImageGrid.SavePngs(batch.Images, paths);   // encoded and written in parallel
                         last = batch.NetworkPasses;
                     }
                     done = batch.Start + batch.Labels.Length;

@@ -62,6 +62,34 @@ public static class ImageGrid
         Save(batch, path, columns: 1, scale: scale, padding: 0);
     }
 
+    /// <summary>
+    /// Writes each image of a batch [N, C, H, W] in [-1, 1] to its own PNG file (atomically, at its natural
+    /// size): the batch is converted once and the files are encoded and written in parallel, since one at a
+    /// time each waits for its encoder and its flush to disk.
+    /// </summary>
+    /// <param name="images">Float tensor [N, C, H, W], C = 1 or 3, any device.</param>
+    /// <param name="paths">N destination .png files.</param>
+    public static void SavePngs(Tensor images, IReadOnlyList<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var tiles = TensorImages.ToImages(images);
+        try
+        {
+            if (tiles.Length != paths.Count)
+                throw new ArgumentException($"{tiles.Length} images but {paths.Count} paths.", nameof(paths));
+            Parallel.For(0, tiles.Length, i =>
+            {
+                using var data = tiles[i].Encode(SKEncodedImageFormat.Png, 100)
+                    ?? throw new InvalidOperationException($"SkiaSharp could not encode '{paths[i]}' as PNG.");
+                IO.AtomicFile.Write(paths[i], stream => data.SaveTo(stream));
+            });
+        }
+        finally
+        {
+            foreach (var t in tiles) t.Dispose();
+        }
+    }
+
     internal static SKBitmap Render(
         Tensor images, int columns, int scale, int padding,
         IReadOnlyList<string>? rowLabels, IReadOnlyList<string>? columnLabels, float fontSize, SKTypeface? typeface)

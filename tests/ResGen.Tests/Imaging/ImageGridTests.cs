@@ -159,4 +159,20 @@ public sealed class ImageGridTests : IDisposable
 
         Assert.Throws<ArgumentException>(() => ImageGrid.SavePng(images, temp.File("x.png")));
     }
+
+    /// <summary>A batch written in parallel gives each file the bytes one image at a time gives it.</summary>
+    [Fact]
+    public void SavePngs_WritesEachImageAsSavePngDoes()
+    {
+        using var images = torch.rand([40, 3, 5, 7], generator: new torch.Generator(3)) * 2 - 1;
+        var paths = Enumerable.Range(0, 40).Select(i => temp.File($"b{i}.png")).ToArray();
+        ImageGrid.SavePngs(images, paths);
+        for (int i = 0; i < 40; i++)
+        {
+            ImageGrid.SavePng(images[i], temp.File($"a{i}.png"));
+            Assert.Equal(File.ReadAllBytes(temp.File($"a{i}.png")), File.ReadAllBytes(paths[i]));
+        }
+        Assert.Empty(Directory.GetFiles(temp.Path, "*.tmp"));
+        Assert.Throws<ArgumentException>(() => ImageGrid.SavePngs(images, paths[..3]));
+    }
 }
