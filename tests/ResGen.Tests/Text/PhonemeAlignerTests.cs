@@ -53,8 +53,10 @@ public sealed class PhonemeAlignerTests
         var alignments = Enumerable.Range(0, 6).Select(_ => PhonemeAligner.Align(Text, symbols, audio)).ToArray();
         static IEnumerable<double> Gaps(double[][] runs) => runs.Skip(1).SelectMany(r => r.Zip(runs[0], (x, y) => Math.Abs(x - y)));
         double speak = Gaps(renderings).Max(), align = Gaps(alignments).Max(), mean = Gaps(alignments).Average();
-        // measured over two runs: renderings up to 11 ms apart, alignments 2.8-4.5 ms apart on average, up to 92 ms
-        Assert.True(speak < 0.025, $"renderings {speak * 1000:0.0} ms apart");
+        // measured over two runs alone: renderings up to 11 ms apart, alignments 2.8-4.5 ms apart on average, up
+        // to 92 ms; in the full parallel suite, where other tests call espeak-ng between these calls, renderings
+        // were once 49.8 ms apart (the shared flutter phase moves further), so that bound is 100 ms
+        Assert.True(speak < 0.1, $"renderings {speak * 1000:0.0} ms apart");
         Assert.True(mean < 0.01 && align < 0.15, $"alignments {mean * 1000:0.0} ms apart on average, {align * 1000:0} ms at most");
     }
 }
