@@ -195,7 +195,7 @@ public static class BenchCommand
         var precision = CommonOptions.Precision();
         var peak = new Option<double>("--peak-tflops") { Description = "The device's peak TFLOP/s, for the model-FLOPs utilisation of a ResGen step (H100/H200 SXM bf16 dense: about 989; 0 = not reported).", DefaultValueFactory = _ => 0, HelpName = "X" };
         var twin = new Option<string>("--twin") { Description = "The PyTorch twin script (bench/twin/resgen_twin.py) to time the same step beside this program's, for ResGen; 'none' (the default) times this program alone.", DefaultValueFactory = _ => "none", HelpName = "FILE" };
-        var python = new Option<string>("--python") { Description = "Python with torch that runs the twin.", DefaultValueFactory = _ => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3", HelpName = "PROGRAM" };
+        var python = PyTorchTwin.PythonOption();
         var cmd = new Command("step", "Time of one training step (loss, backward, clipping, AdamW) of an untrained generator at a config, on random tokens of the given layout: what a recipe such as configs/imagenet256-*.json costs per step on this device (and, with --twin, in PyTorch on the same device).")
             { kind, config, set, grid, depth, codebook, codeDim, batch, steps, device, threads, precision, peak, twin, python };
         cmd.SetAction(pr =>
@@ -212,7 +212,7 @@ public static class BenchCommand
                 CodeDim = pr.GetValue(codeDim),
             };
             layout.Validate();
-            if (!(pr.GetValue(peak) >= 0) || double.IsInfinity(pr.GetValue(peak))) throw new UserErrorException($"--peak-tflops must be finite and 0 or more, got {pr.GetValue(peak)}.");
+            PyTorchTwin.CheckPeak(pr.GetValue(peak));
             string? twinPath = pr.GetValue(twin) is "none" ? null : Path.GetFullPath(pr.GetValue(twin)!);
             if (twinPath is not null && !File.Exists(twinPath)) throw new UserErrorException($"the twin script '{twinPath}' does not exist (or leave out --twin).");
             if (twinPath is not null && k != GeneratorKinds.ResGen) throw new UserErrorException($"the PyTorch twin covers ResGen only, not {k.Name}; leave out --twin.");
@@ -226,8 +226,7 @@ public static class BenchCommand
             if (cost.FlopsPerStep is { } flops)
             {
                 double tflops = flops / (cost.MsPerStep / 1000) / 1e12;
-                string mfu = pr.GetValue(peak) > 0 ? string.Create(CultureInfo.InvariantCulture, $", MFU {tflops / pr.GetValue(peak) * 100:0.0}% of {pr.GetValue(peak):0.#} TFLOP/s") : "";
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{tflops:0.000} TFLOP/s (model FLOPs: {flops / 1e12:0.000} T per step){mfu}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{tflops:0.000} TFLOP/s (model FLOPs: {flops / 1e12:0.000} T per step){PyTorchTwin.Mfu(tflops, pr.GetValue(peak))}"));
             }
             if (twinPath is not null)
             {

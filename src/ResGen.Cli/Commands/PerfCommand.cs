@@ -23,7 +23,7 @@ public static class PerfCommand
         var model = new Option<string>("--model") { Description = "ResGen generator checkpoint.", DefaultValueFactory = _ => InstallPaths.Shipped("models/resgen"), HelpName = "PATH" };
         var tokenizer = new Option<string>("--tokenizer") { Description = "Tokenizer checkpoint the generator was trained on.", DefaultValueFactory = _ => InstallPaths.Shipped("models/tokenizer"), HelpName = "PATH" };
         var twin = new Option<string>("--twin") { Description = "The PyTorch twin script, or 'none' to time this program alone.", DefaultValueFactory = _ => InstallPaths.Shipped("bench/twin/resgen_twin.py"), HelpName = "FILE" };
-        var python = new Option<string>("--python") { Description = "Python with torch that runs the twin (Debian: apt-get install python3-torch).", DefaultValueFactory = _ => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3", HelpName = "PROGRAM" };
+        var python = PyTorchTwin.PythonOption();
         var rounds = new Option<int>("--rounds") { Description = "Alternating rounds (each: this program, then the twin); ratios are medians over rounds.", DefaultValueFactory = _ => 3, HelpName = "N" };
         var batches = new Option<string>("--batches") { Description = "Sampling batch sizes, comma-separated.", DefaultValueFactory = _ => "1,64,256" };
         var coldBatch = new Option<string>("--cold-batch") { Description = "Batch sizes of the fresh-process measures, comma-separated (0 = skip them).", DefaultValueFactory = _ => "64,256", HelpName = "N[,N...]" };
@@ -55,7 +55,7 @@ public static class PerfCommand
                 .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 0 ? v
                     : throw new UserErrorException($"--cold-batch takes batch sizes of 0 or more separated by commas, got '{pr.GetValue(coldBatch)}'.")).Where(v => v > 0).ToList();
             int childBatch = colds.Count > 0 ? colds[0] : 64;
-            if (!(pr.GetValue(peak) >= 0) || double.IsInfinity(pr.GetValue(peak))) throw new UserErrorException($"--peak-tflops must be finite and 0 or more, got {pr.GetValue(peak)}.");
+            PyTorchTwin.CheckPeak(pr.GetValue(peak));
             string modelPath = pr.GetValue(model)!, tokPath = pr.GetValue(tokenizer)!;
             foreach (var p in new[] { modelPath, tokPath })
                 if (!File.Exists(p + ".json") && !File.Exists(p)) throw new UserErrorException($"checkpoint '{p}' not found.");
@@ -193,7 +193,7 @@ public static class PerfCommand
                 ["train_tflops"] = flops / 1e12,
             };
             foreach (int b in bs) throughput[$"images_per_s_batch{b}"] = b / (GeneratorEvaluation.Median(ours.Select(o => o.SampleMs[b])) / 1000);
-            string mfu = pr.GetValue(peak) > 0 ? string.Create(CultureInfo.InvariantCulture, $", MFU {flops / 1e12 / pr.GetValue(peak) * 100:0.0}% of {pr.GetValue(peak):0.#} TFLOP/s") : "";
+            string mfu = PyTorchTwin.Mfu(flops / 1e12, pr.GetValue(peak));
             if (pr.GetValue(peak) > 0) throughput["mfu"] = flops / 1e12 / pr.GetValue(peak);
             long peakRss = ours.Max(o => o.PeakResidentBytes);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
