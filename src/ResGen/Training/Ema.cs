@@ -18,6 +18,7 @@ public sealed class Ema : IDisposable
     private readonly FlatAdamW? _optimizer;
     private readonly IReadOnlyList<FlatSlot> _slots;
     private readonly Tensor _shadow;
+    private readonly Tensor _weight;   // the update's weight on the shadow's device, refilled each update (no host-to-device copy)
 
     /// <summary>Averages the master weights of <paramref name="optimizer"/> (fast path: one op per update).</summary>
     /// <param name="module">The module bound to <paramref name="optimizer"/>; swapped in for evaluation.</param>
@@ -64,6 +65,7 @@ public sealed class Ema : IDisposable
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         _shadow = (optimizer?.Master.clone() ?? Gather(module)).DetachFromDisposeScope();
+        _weight = torch.zeros([], dtype: _shadow.dtype, device: _shadow.device).DetachFromDisposeScope();
     }
 
     /// <summary>The target decay.</summary>
@@ -89,7 +91,7 @@ public sealed class Ema : IDisposable
         var weight = 1.0 - CurrentDecay;
         if (_optimizer is not null)
         {
-            _shadow.lerp_(_optimizer.Master, torch.tensor(weight, dtype: _shadow.dtype, device: _shadow.device));
+            _shadow.lerp_(_optimizer.Master, _weight.fill_(weight));
         }
         else
         {
@@ -174,7 +176,11 @@ public sealed class Ema : IDisposable
     }
 
     /// <summary>Releases the average.</summary>
-    public void Dispose() => _shadow.Dispose();
+    public void Dispose()
+    {
+        _shadow.Dispose();
+        _weight.Dispose();
+    }
 
     private static IReadOnlyList<FlatSlot> SlotsOf(nn.Module module)
     {
