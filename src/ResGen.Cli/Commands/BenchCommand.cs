@@ -223,11 +223,8 @@ public static class BenchCommand
                 $"{cost.Kind} ({(dtype == ScalarType.Float32 ? "fp32" : "bf16 compute, fp32 master weights")}): {cost.Parameters:N0} parameters; {layout.GridHeight}×{layout.GridWidth}×{layout.Depth} tokens, K = {layout.CodebookSize}, d_z = {layout.CodeDim}; batch {cost.Batch}; device {dev}, {torch.get_num_threads()} threads"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{cost.MsPerStep:0.0} ms per step (median of {n}: {string.Join(", ", cost.StepMs.Select(t => t.ToString("0.0", CultureInfo.InvariantCulture)))} ms); {cost.MsPerStep / cost.Batch:0.00} ms per token grid"));
-            if (cost.FlopsPerStep is { } flops)
-            {
-                double tflops = flops / (cost.MsPerStep / 1000) / 1e12;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{tflops:0.000} TFLOP/s (model FLOPs: {flops / 1e12:0.000} T per step){PyTorchTwin.Mfu(tflops, pr.GetValue(peak))}"));
-            }
+            double tflops = cost.FlopsPerStep / (cost.MsPerStep / 1000) / 1e12;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{tflops:0.000} TFLOP/s (model FLOPs: {cost.FlopsPerStep / 1e9:0.00} G per step){PyTorchTwin.Mfu(tflops, pr.GetValue(peak))}"));
             if (twinPath is not null)
             {
                 // the twin builds the same network from the resolved config (tokens included) and times the same step

@@ -185,7 +185,7 @@ public static class PerfCommand
 
             double stepS = GeneratorEvaluation.Median(ours.Select(o => o.TrainStepMs)) / 1000;
             var layout = resgen.Layout;
-            double grids = settings.TrainBatch / stepS, flops = PerfBenchmark.TrainingFlops(resgen, settings.TrainBatch) / stepS;
+            double grids = settings.TrainBatch / stepS, flops = TrainingFlops.PerStep(resgen.Network.Model, resgen.Layout, settings.TrainBatch) / stepS;
             var throughput = new Dictionary<string, double>
             {
                 ["train_grids_per_s"] = grids,

@@ -30,7 +30,11 @@ public sealed record BenchmarkSettings(int PerClass = 100, IReadOnlyList<int>? S
 public sealed record BenchmarkRow(
     string Model, string Kind, int Depth, long Parameters, long TrainSteps, int TrainBatch, string Sampler, int? Steps, int NetworkCalls, int NetworkPasses,
     long Samples, double ClassAccuracy, double Fd, double FdRealFloor, double FdReconstruction, double ReconstructionAccuracy,
-    double MsPerSampleBatch1, double MsPerSampleBatchN, int BatchN, long? LargestBatchInBudget);
+    double MsPerSampleBatch1, double MsPerSampleBatchN, int BatchN, long? LargestBatchInBudget, double TrainFlops = 0)
+{
+    /// <summary>Model FLOPs of one of its training steps (<see cref="Evaluation.TrainingFlops"/>).</summary>
+    public double FlopsPerStep => TrainSteps > 0 ? TrainFlops / TrainSteps : 0;
+}
 
 /// <summary>A ratio the paper makes a claim about, as measured here.</summary>
 public sealed record BenchmarkComparison(string Claim, string Measure, double Value, string Detail);
@@ -73,7 +77,8 @@ public sealed class GeneratorBenchmark(FashionClassifier classifier, FeatureStat
                 var row = new BenchmarkRow(labels[m], s.Generator.Kind, s.Tokenizer.Depth, Nn.ModuleSize.Parameters(s.Generator.Module), trainSteps[m], s.Config.Train.BatchSize,
                     ss.ToString(), masked ? steps : null,
                     q.Calls, q.Passes, q.Quality.Samples, q.Quality.ClassAccuracy, q.Quality.Fd, q.Floor, ceiling.Fd, ceiling.Accuracy,
-                    t1 * 1000, tN * 1000, settings.BatchSize, largest);
+                    t1 * 1000, tN * 1000, settings.BatchSize, largest,
+                    trainSteps[m] * TrainingFlops.PerStep(s.Config.ModelConfig, s.Config.Tokens, s.Config.Train.BatchSize));
                 rows.Add(row);
                 log?.Report(FormatRow(row));
             }
@@ -122,6 +127,9 @@ public sealed class GeneratorBenchmark(FashionClassifier classifier, FeatureStat
             {
                 list.Add(new($"D = {d}: ResGen's FD relative to RQ-Transformer's (target ≤ 0.7; paper 9.26 / 13.11 = 0.71)", "fd_ratio", rg.Fd / rq.Fd, $"{F(rg.Fd)} vs {F(rq.Fd)} (ResGen at {rg.Steps} steps)"));
                 list.Add(new($"D = {d}: ResGen's speed-up per sample at batch 1 (target ≥ 2; paper 2.38 s / 1.25 s = 1.9)", "speedup_batch_1", rq.MsPerSampleBatch1 / rg.MsPerSampleBatch1, $"{F(rq.MsPerSampleBatch1)} ms vs {F(rg.MsPerSampleBatch1)} ms"));
+                if (rg.FlopsPerStep > 0 && rq.FlopsPerStep > 0)
+                    list.Add(new($"D = {d}: training compute of an RQ-Transformer step relative to a ResGen step (equal steps are not equal FLOPs)", "flops_ratio_per_step", rq.FlopsPerStep / rg.FlopsPerStep,
+                        $"{F(rq.FlopsPerStep / 1e9)} vs {F(rg.FlopsPerStep / 1e9)} GFLOP per step; trained {F(rq.TrainFlops / 1e15)} vs {F(rg.TrainFlops / 1e15)} PFLOP"));
             }
             if (ar is not null && rq is not null)
             {
@@ -153,12 +161,12 @@ public sealed class GeneratorBenchmark(FashionClassifier classifier, FeatureStat
         string F(double v, string f = "0.00") => v.ToString(f, CultureInfo.InvariantCulture);
         var first = report.Rows.FirstOrDefault();
         foreach (var w in report.Warnings) sb.AppendLine($"> warning: {w}").AppendLine();
-        sb.AppendLine($"| model | D | parameters | trained | steps | calls | passes | class accuracy | FD | FD real floor | FD tokenizer reconstructions | ms/sample batch 1 | ms/sample batch {first?.BatchN ?? 64} | largest batch in budget |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine($"| model | D | parameters | trained | steps | calls | passes | class accuracy | FD | FD real floor | FD tokenizer reconstructions | ms/sample batch 1 | ms/sample batch {first?.BatchN ?? 64} | largest batch in budget | training PFLOP |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in report.Rows)
             sb.AppendLine($"| {r.Model} | {r.Depth} | {r.Parameters:N0} | {r.TrainSteps} × {r.TrainBatch} | {(r.Steps?.ToString(CultureInfo.InvariantCulture) ?? "–")} | {r.NetworkCalls} | {r.NetworkPasses} | " +
                           $"{F(r.ClassAccuracy * 100, "0.0")}% | {F(r.Fd)} | {F(r.FdRealFloor)} | {F(r.FdReconstruction)} | {F(r.MsPerSampleBatch1, "0.0")} | {F(r.MsPerSampleBatchN, "0.0")} | " +
-                          $"{(r.LargestBatchInBudget?.ToString(CultureInfo.InvariantCulture) ?? "–")} |");
+                          $"{(r.LargestBatchInBudget?.ToString(CultureInfo.InvariantCulture) ?? "–")} | {F(r.TrainFlops / 1e15, "0.000")} |");
         if (report.Comparisons.Count > 0)
         {
             sb.AppendLine();

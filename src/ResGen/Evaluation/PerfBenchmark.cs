@@ -164,19 +164,6 @@ public static class PerfBenchmark
         SafetensorsFile.WriteAtomic(path, tensors);
     }
 
-    /// <summary>
-    /// Floating-point operations of one training step, the usual estimate: 6 per parameter per position
-    /// (forward and backward of every matrix product) plus attention's scores and weighted sums
-    /// (6 · 2 · L² · W per layer and sequence).
-    /// </summary>
-    public static double TrainingFlops(ResGenModel model, int batch)
-    {
-        var m = model.Network.Model;
-        long l = model.Layout.Positions;
-        double parameters = Nn.ModuleSize.Parameters(model.Network);
-        return batch * (6.0 * parameters * l + 12.0 * m.Layers * l * l * m.Width);
-    }
-
     static double Timed(Action work, int repeats, Device device)
     {
         work();

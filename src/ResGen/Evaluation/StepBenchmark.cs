@@ -10,8 +10,8 @@ using static TorchSharp.torch;
 namespace ResGen.Evaluation;
 
 /// <summary>The cost of one training step of a generator at a config, measured on random tokens.</summary>
-/// <remarks><see cref="FlopsPerStep"/>: model FLOPs of one step (6 per parameter and position, plus attention), for ResGen networks; null for other kinds.</remarks>
-public sealed record StepCost(string Kind, long Parameters, int Batch, TokenLayout Tokens, double MsPerStep, IReadOnlyList<double> StepMs, double? FlopsPerStep = null);
+/// <remarks><see cref="FlopsPerStep"/>: model FLOPs of one step (<see cref="TrainingFlops"/>), for every kind.</remarks>
+public sealed record StepCost(string Kind, long Parameters, int Batch, TokenLayout Tokens, double MsPerStep, IReadOnlyList<double> StepMs, double FlopsPerStep);
 
 /// <summary>
 /// Times full training steps (loss, backward, gradient clipping, AdamW over one flat buffer) of an
@@ -54,7 +54,7 @@ public static class StepBenchmark
             if (s > 0) times.Add(sw.Elapsed.TotalMilliseconds);
             progress?.Report(s + 1);
         }
-        double? flops = model is ResGenModel resgen ? PerfBenchmark.TrainingFlops(resgen, batch) : null;
+        double flops = TrainingFlops.PerStep(config.ModelConfig, tokens, batch);
         model.Module.Dispose();
         var sorted = times.Order().ToList();
         return new StepCost(kind.Name, parameters, batch, tokens, sorted[sorted.Count / 2], times, flops);

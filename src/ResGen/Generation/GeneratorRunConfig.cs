@@ -21,6 +21,7 @@ public abstract record GeneratorRunConfig<TModel> : IGeneratorConfig where TMode
     public string[] ClassNames { get; init; } = [];
     IReadOnlyList<string> IGeneratorConfig.ClassNames => ClassNames;
     int IGeneratorConfig.Classes => Model.Classes;
+    TransformerModelConfig IGeneratorConfig.ModelConfig => Model;
 
     public void Validate()
     {

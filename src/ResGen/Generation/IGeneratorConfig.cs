@@ -11,6 +11,8 @@ namespace ResGen.Generation;
 public interface IGeneratorConfig : IValidatable
 {
     TrainSettings Train { get; }
+    /// <summary>The network's shape (each kind's own model section).</summary>
+    TransformerModelConfig ModelConfig { get; }
     /// <summary>Defaults of `resgen sample`, `eval` and `bench`.</summary>
     SamplerSettings Sample { get; }
     /// <summary>The tokens (set from the token cache by `resgen train`; not meant to be edited).</summary>

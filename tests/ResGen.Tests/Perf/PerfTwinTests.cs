@@ -47,7 +47,7 @@ public sealed class PerfTwinTests
         Assert.Equal([1, 2], t.SampleMs.Keys.Order());
         Assert.All(t.SampleMs.Values, v => Assert.True(v > 0));
         Assert.True(t.ForwardMs > 0 && t.RequantMs > 0 && t.TrainStepMs > 0);
-        Assert.True(PerfBenchmark.TrainingFlops(model, 2) > 6.0 * 2 * 49 * 1e6);   // 6 · batch · positions · (> 1 M parameters)
+        Assert.InRange(TrainingFlops.PerStep(model.Network.Model, model.Layout, 2), 6.0 * 2 * 49 * 0.8e6, 6.0 * 2 * 49 * 1.3e6);   // 6 · batch · positions · (the 0.87 M parameters applied at every position)
         var bf16 = PerfBenchmark.Measure(model, new PerfSettings([1], Steps: 1, Repeats: 1, TrainBatch: 2, TrainSteps: 1, Bf16: true), torch.CPU);
         Assert.True(bf16.TrainStepMs > 0);
     }
