@@ -34,8 +34,9 @@ public static class EvalCommand
         {
             Description = "ResGen models: also the NLL of the test images' tokens by the number of masked depths at a position (training's masks, 3 draws), with the log-scale of the best component.",
         };
+        var consistent = new Option<bool>("--consistent-tokens") { Description = "With --nll-by-depth: score the test images' tokens re-encoded from their code sums (for a generator trained on tokens from `tokenizer encode --consistent`)." };
         var cmd = new Command("eval", "Evaluate a generator: class accuracy and Fréchet distance of its samples, network passes, time per sample, largest batch in a memory budget.")
-            { classifier, count, seed, timing, budget, outDir, byDepth };
+            { classifier, count, seed, timing, budget, outDir, byDepth, consistent };
         g.AddTo(cmd);
         data.AddTo(cmd);
         cmd.Subcommands.Add(TtsEvalCommand.Create());
@@ -102,6 +103,7 @@ public static class EvalCommand
                 using (torch.no_grad())
                 {
                     var codes = loaded.Sampling.Tokenizer.Encode(test.ToTensor(0, m, loaded.Device));
+                    if (pr.GetValue(consistent)) codes = GreedyConsistency.Reencode(loaded.Sampling.Tokenizer.Quantizer, codes).Indices.to(loaded.Device);
                     tokens = new TokenBatch(codes.reshape(m, -1, codes.shape[^1]));
                     labels = new ClassCondition(test.LabelsTensor(0, m, loaded.Device));
                 }

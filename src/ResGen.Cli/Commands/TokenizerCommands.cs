@@ -119,10 +119,11 @@ public static class TokenizerCommands
         var limit = LimitOption("the split");
         var output = new Option<string>("--out") { Description = "Token cache file to write.", DefaultValueFactory = _ => "runs/tokens-train.safetensors", HelpName = "FILE" };
         var flip = new Option<bool>("--flip") { Description = "Images: also encode every picture mirrored left-right (twice the token grids: the pictures, then their mirror images), the usual augmentation for a generator's training tokens." };
+        var consistent = new Option<bool>("--consistent") { Description = "Images: re-encode every position greedily from its own code sum until it re-quantizes to itself, so that the masked sums a ResGen is trained on turn back into exactly their codes (the decoded sums change slightly; the reconstruction is measured by `tokenizer eval` as before)." };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("encode", "Encode a whole split into one token file for generator training: images → [N, L, D] plus labels; speech → each utterance's codes with its phonemes and speaker.")
-            { checkpoint, split, limit, flip, output, device, threads };
+            { checkpoint, split, limit, flip, consistent, output, device, threads };
         data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
@@ -140,7 +141,20 @@ public static class TokenizerCommands
             var ds = data.Load(pr, pr.GetValue(split)!, pr.GetValue(limit), cfg.Model.ImageSize, cfg.Model.Channels);
             bool mirror = pr.GetValue(flip);
             var cache = ConsoleProgress.Run("encoding", ds.Count, (p, _) => EncodeAll(tok, ds, dev, p, flip: mirror));
-            var meta = JsonSerializer.Serialize(new { tokenizer = Path.GetFullPath(ckpt), tokenizer_config_hash = hash, split = pr.GetValue(split), dataset = DataOptions.Describe(pr.GetValue(data.Data)), class_names = ds.ClassNames, flip = mirror });
+            bool greedy = pr.GetValue(consistent);
+            // the oracle recovery on the first 2,000 grids at most (it re-quantizes every position D times)
+            var probe = cache.Indices.narrow(0, 0, Math.Min(2000, cache.Indices.shape[0]));
+            PrintRecovery("greedy encoding", GreedyConsistency.Recovery(tok.Quantizer, probe));
+            if (greedy)
+            {
+                float scale = ResGen.Generation.LatentScaleBuffer.Measure(tok.Quantizer, cache.Indices.narrow(0, 0, Math.Min(5000, cache.Indices.shape[0])));
+                var again = GreedyConsistency.Reencode(tok.Quantizer, cache.Indices);
+                cache = (again.Indices, cache.Labels);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"re-encoded from code sums: {again.Rounds} round(s), {again.ChangedShare * 100:0.00}% of tokens changed, {again.UnsettledShare * 100:0.000}% of positions unsettled, decoded sums moved by {again.SumShift:0.####} rms (latents {scale:0.###})"));
+                PrintRecovery("consistent tokens", GreedyConsistency.Recovery(tok.Quantizer, cache.Indices.narrow(0, 0, probe.shape[0])));
+            }
+            var meta = JsonSerializer.Serialize(new { tokenizer = Path.GetFullPath(ckpt), tokenizer_config_hash = hash, split = pr.GetValue(split), dataset = DataOptions.Describe(pr.GetValue(data.Data)), class_names = ds.ClassNames, flip = mirror, greedy_consistent = greedy });
             var result = TokenCache.FromTensors(cache.Indices, cache.Labels, cfg.Model.GridSize, cfg.Model.GridSize, tok.CodebookSize, ds.ClassNames.Length, meta);
             TokenCache.Write(pr.GetValue(output)!, result);
             Console.WriteLine($"wrote {result.Count} token grids of {result.Length}×{result.Depth} (K = {result.CodebookSize}){(mirror ? $" ({ds.Count} pictures and their mirror images)" : "")} to {pr.GetValue(output)}");
@@ -148,6 +162,11 @@ public static class TokenizerCommands
         });
         return cmd;
     }
+
+    /// <summary>One line: how often re-quantizing exact masked sums returns their codes (the mean over first masked depths, and the worst).</summary>
+    static void PrintRecovery(string what, IReadOnlyList<OracleRecovery> recovery)
+        => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{what}: re-quantizing the exact masked sums returns the first masked code {recovery.Average(r => r.FirstDepth) * 100:0.0}%, all masked codes {recovery.Average(r => r.AllDepths) * 100:0.0}% (mean over first masked depths 0..{recovery.Count - 1}; worst {recovery.Min(r => r.AllDepths) * 100:0.0}%, masked from depth {recovery.MinBy(r => r.AllDepths)!.Start}; on up to 2,000 grids)"));
 
     /// <summary>
     /// Speech when the checkpoint holds a speech tokenizer; that needs a speech corpus in --data, and a
