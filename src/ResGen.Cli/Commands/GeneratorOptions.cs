@@ -26,6 +26,7 @@ public sealed class GeneratorOptions
     public Option<float?> DrawScale { get; } = new("--draw-scale") { Description = "0: take the chosen component's mean; s > 0: draw from it with its scale times s.", HelpName = "S" };
     public Option<string?> MixtureGuidance { get; } = new("--mixture-guidance") { Description = "How guidance acts on a mixture (ResGen, AR-ResGen): extrapolate (logits and means; the default), logits (the component logits only) or tilt (reweight the components top-p keeps by (p_cond / p_uncond)^w at their means).", HelpName = "NAME" };
     public Option<string?> Confidence { get; } = new("--confidence") { Description = "Token confidence: codes (component + code log-probabilities) or component (component alone, as in the paper).", HelpName = "NAME" };
+    public Option<CodeChoice?> CodeChoice { get; } = new("--code-choice") { Description = "How ResGen turns a drawn vector into codes: nearest (greedy re-quantization; the default) or sample (each code drawn from the softmax of -distance / 2 sigma^2 with the component's variance: varied at fine depths).", HelpName = "NAME" };
     public Option<string?> Schedule { get; } = new("--schedule") { Description = "Mask schedule for the steps: cosine, linear, square, cubic or sqrt.", HelpName = "NAME" };
     public Option<float?> TokenTemperature { get; } = new("--token-temperature") { Description = "Softmax temperature of token draws (token-wise and RQ-Transformer models).", HelpName = "T" };
     public Option<int?> TopK { get; } = new("--top-k") { Description = "Keep only the k most likely codes before a token draw (0 = all; token-wise and RQ-Transformer models).", HelpName = "K" };
@@ -48,7 +49,7 @@ public sealed class GeneratorOptions
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Checkpoint, TokenizerPath, Steps, Cfg, CfgSchedule, TopP, Temperature, DrawScale, MixtureGuidance, Confidence, Schedule, TokenTemperature, TopK, BatchSize, Device, Threads })
+        foreach (var o in new Option[] { Checkpoint, TokenizerPath, Steps, Cfg, CfgSchedule, TopP, Temperature, DrawScale, MixtureGuidance, Confidence, CodeChoice, Schedule, TokenTemperature, TopK, BatchSize, Device, Threads })
             cmd.Options.Add(o);
     }
 
@@ -75,6 +76,7 @@ public sealed class GeneratorOptions
             DrawScale = pr.GetValue(DrawScale) ?? s.DrawScale,
             MixtureGuidance = pr.GetValue(MixtureGuidance) ?? s.MixtureGuidance,
             Confidence = pr.GetValue(Confidence) ?? s.Confidence,
+            CodeChoice = pr.GetValue(CodeChoice) ?? s.CodeChoice,
             Schedule = pr.GetValue(Schedule) ?? s.Schedule,
             TokenTemperature = pr.GetValue(TokenTemperature) ?? s.TokenTemperature,
             TopK = pr.GetValue(TopK) ?? s.TopK,

@@ -66,9 +66,7 @@ public static class TrainCommand
                 else
                 {
                     using var scope = torch.NewDisposeScope();
-                    float value = LatentScaleBuffer.Measure(quantizer, train.ScaleSample(250_000, dev));
-                    scaled.SetLatentScale(value);
-                    scale = string.Create(CultureInfo.InvariantCulture, $"; latent scale {value:0.###}");
+                    scale = "; " + scaled.MeasureScales(quantizer, train.ScaleSample(250_000, dev));
                 }
             }
             generator.Module.to(dev);

@@ -35,4 +35,9 @@ public interface ILatentScaled
 {
     /// <summary>Sets the spread of the tokenizer's latents (root mean square of full embedding sums).</summary>
     void SetLatentScale(float scale);
+    /// <summary>
+    /// Measures on token sequences [N, L, D] every scale the network works in (the latent scale, and any
+    /// its config adds) and sets them; returns what was set, for the log (e.g. "latent scale 0.312").
+    /// </summary>
+    string MeasureScales(Tokens.ResidualVectorQuantizer quantizer, Tensor sample);
 }

@@ -31,6 +31,21 @@ public static class LatentScaleBuffer
         return quantizer.Decode(indices).pow(2).mean().sqrt().item<float>();
     }
 
+    /// <summary>
+    /// Spread of the masked sum at each masked count on a sample [N, L, D]: for k = 1..D the root mean
+    /// square over dimensions of the summed embeddings of the k finest depths (element k − 1).
+    /// </summary>
+    public static float[] MeasureByCount(ResidualVectorQuantizer quantizer, Tensor indices)
+    {
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        int depth = quantizer.Depth;
+        var vectors = quantizer.CodeVectors(indices);                                   // [.., D, d_z]
+        var suffix = vectors.flip(-2).cumsum(-2);                                       // [.., k − 1, d_z]: the k finest
+        var rms = suffix.pow(2).reshape(-1, depth, quantizer.CodeDim).mean([0, 2]).sqrt();
+        return rms.cpu().data<float>().ToArray();
+    }
+
     /// <summary>Writes a measured spread into the buffer; it must be positive and finite.</summary>
     public static void Set(Tensor buffer, float scale)
     {
@@ -61,6 +76,13 @@ public abstract class QuantizedGenerator<TNetwork> : IGenerator, ILatentScaled w
     public nn.Module Module => Network;
     public TokenLayout Layout => Network.Layout;
     public void SetLatentScale(float scale) => Network.SetLatentScale(scale);
+
+    public virtual string MeasureScales(ResidualVectorQuantizer quantizer, Tensor sample)
+    {
+        float value = LatentScaleBuffer.Measure(quantizer, sample);
+        SetLatentScale(value);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"latent scale {value:0.###}");
+    }
 
     public abstract LossBreakdown Loss(TokenBatch tokens, Condition condition, Generator? generator);
 

@@ -37,6 +37,12 @@ public sealed record SamplerSettings
     /// (the component's log-probability alone, the same for every depth of a position, as in the paper).
     /// </summary>
     public string Confidence { get; init; } = "codes";
+    /// <summary>
+    /// How ResGen turns a drawn vector back into codes: the nearest code at each masked depth (<c>nearest</c>,
+    /// greedy re-quantization), or a code drawn at each depth from the softmax of −distance / 2σ² with the
+    /// chosen component's variance (<c>sample</c>): near-greedy at coarse depths, varied at fine ones.
+    /// </summary>
+    public CodeChoice CodeChoice { get; init; } = CodeChoice.Nearest;
     /// <summary>Mask schedule γ for the number of tokens left masked after each step.</summary>
     public string Schedule { get; init; } = "cosine";
     /// <summary>Softmax temperature of token draws (token-wise and RQ-Transformer models).</summary>
@@ -72,5 +78,14 @@ public sealed record SamplerSettings
     public float TemperatureAt(int t) => Temperature * (1f - (float)t / Steps);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}{(GuidePrompt ? ", prompt" : "")}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} mixture_guidance={MixtureGuidance} confidence={Confidence} schedule={Schedule} token_temperature={TokenTemperature:0.###} top_k={TopK}");
+        $"steps={Steps} guidance={Guidance:0.###} ({GuidanceSchedule}{(GuidePrompt ? ", prompt" : "")}) top_p={TopP:0.###} temperature={Temperature:0.###} draw_scale={DrawScale:0.###} mixture_guidance={MixtureGuidance} confidence={Confidence}{(CodeChoice == CodeChoice.Nearest ? "" : " code_choice=sample")} schedule={Schedule} token_temperature={TokenTemperature:0.###} top_k={TopK}");
+}
+
+/// <summary>How ResGen's sampler picks the codes of a drawn vector (see <see cref="SamplerSettings.CodeChoice"/>).</summary>
+public enum CodeChoice
+{
+    /// <summary>The nearest code at each depth (greedy re-quantization).</summary>
+    Nearest,
+    /// <summary>A code drawn at each depth from the softmax of −distance / 2σ².</summary>
+    Sample,
 }

@@ -1,3 +1,4 @@
+using ResGen.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,13 +39,18 @@ public sealed class Requantizer : IDisposable
     /// isotropic Gaussian of the given <paramref name="variance"/> [..] around the residual
     /// (softmax over the codebook of −|r − c|² / 2σ²); 0 for depths that were kept.
     /// </summary>
-    public (Tensor Indices, Tensor LogProb) RequantizeScored(Tensor indices, Tensor start, Tensor target, Tensor variance)
+    /// <param name="drawCodes">
+    /// Null: the nearest code at every depth (greedy). A generator: each code is drawn from that softmax
+    /// instead (a Gumbel-max draw), and the rest of the vector carried to the next depth; where codes are far
+    /// apart against σ (the coarse depths) this is almost always the nearest, at fine depths it varies.
+    /// </param>
+    public (Tensor Indices, Tensor LogProb) RequantizeScored(Tensor indices, Tensor start, Tensor target, Tensor variance, Generator? drawCodes = null)
     {
-        var (idx, _, logp) = Core(indices, start, target, variance);
+        var (idx, _, logp) = Core(indices, start, target, variance, drawCodes);
         return (idx, logp!);
     }
 
-    (Tensor Indices, Tensor Residual, Tensor? LogProb) Core(Tensor indices, Tensor start, Tensor target, Tensor? variance)
+    (Tensor Indices, Tensor Residual, Tensor? LogProb) Core(Tensor indices, Tensor start, Tensor target, Tensor? variance, Generator? drawCodes = null)
     {
         using var scope = torch.NewDisposeScope();
         quantizer.CheckIndices(indices);
@@ -62,8 +68,19 @@ public sealed class Requantizer : IDisposable
             var book = quantizer.Codebooks[j];
             var dist = ResidualVectorQuantizer.Distances(r, book, norms[j]);             // [N, K], a fresh tensor
             var (nearest, near) = dist.min(1);                                           // the distance and index in one pass
+            if (inv is not null && drawCodes is not null)
+            {
+                // log-softmax of −dist/2σ² (shifted by the nearest code's distance, so the nearest scores 0),
+                // a Gumbel-max draw from it, and the drawn code's log-probability
+                var logits = dist.sub_(nearest.unsqueeze(1)).mul_(inv).neg_();
+                var gumbel = RandomDraw.Rand([.. logits.shape], drawCodes, logits.device).clamp_min_(1e-20f).log_().neg_().log_().neg_();
+                var drawn = (logits + gumbel).argmax(1);
+                var lp = logits.gather(1, drawn.unsqueeze(1)).squeeze(1) - logits.clamp_min(-80f).exp().sum(1).log();
+                near = drawn;
+                logps[j] = lp * redo.to(lp.dtype);
+            }
             cols[j] = torch.where(redo, near, idx[.., j]);
-            if (inv is not null)
+            if (inv is not null && drawCodes is null)
             {
                 // log-probability of the nearest code under softmax(−dist/2σ²):
                 // −log Σ_k exp(−(dist_k − dist_min)/2σ²), computed in place on the distances (no [N, K] allocations).

@@ -58,7 +58,8 @@ public sealed class MixtureGuidanceTests
         Assert.Null(same.Unconditional);
         foreach (var method in MixtureGuidance.Names)
         {
-            var (logProbs, means, _) = MixtureGuidance.Resolve(same, method, 0.8f);
+            var (logProbs, resolved) = MixtureGuidance.Resolve(same, method, 0.8f);
+            var means = resolved.Means;
             TensorAssert.Equal(MixtureGuidance.Nucleus(cond.Logits, 0.8f), logProbs);
             TensorAssert.Equal(cond.Means, means);
         }
@@ -69,11 +70,13 @@ public sealed class MixtureGuidanceTests
     {
         var (cond, uncond) = (Random(5), Random(6));
         var guided = cond.Guide(uncond, 1.5f);
-        var (lp, means, scales) = MixtureGuidance.Resolve(guided, MixtureGuidance.Extrapolate, 1f);
+        var (lp, resolved) = MixtureGuidance.Resolve(guided, MixtureGuidance.Extrapolate, 1f);
+        var (means, scales) = (resolved.Means, resolved.LogScales);
         TensorAssert.Equal(MixtureGuidance.Nucleus(cond.Logits + 1.5f * (cond.Logits - uncond.Logits), 1f), lp);
         Assert.True(torch.allclose(means, cond.Means + 1.5f * (cond.Means - uncond.Means)));
         TensorAssert.Equal(cond.LogScales, scales);
-        var (lp2, means2, _) = MixtureGuidance.Resolve(guided, MixtureGuidance.Logits, 1f);
+        var (lp2, resolved2) = MixtureGuidance.Resolve(guided, MixtureGuidance.Logits, 1f);
+        var means2 = resolved2.Means;
         TensorAssert.Equal(lp, lp2);
         TensorAssert.Equal(cond.Means, means2);
     }
@@ -87,7 +90,8 @@ public sealed class MixtureGuidanceTests
         var cond = new MixtureParams(logits, torch.randn(1, 1, 3, 2, generator: g), torch.full(1, 1, 3, 2, -0.5f));
         var uncond = new MixtureParams(torch.zeros(1, 1, 3), torch.randn(1, 1, 3, 2, generator: g), torch.full(1, 1, 3, 2, 0f));
         float w = 0.75f;
-        var (lp, means, _) = MixtureGuidance.Resolve(cond.Guide(uncond, w), MixtureGuidance.Tilt, 0.85f);
+        var (lp, resolved) = MixtureGuidance.Resolve(cond.Guide(uncond, w), MixtureGuidance.Tilt, 0.85f);
+        var means = resolved.Means;
         TensorAssert.Equal(cond.Means, means);
         Assert.True(float.IsNegativeInfinity(lp[0, 0, 2].item<float>()));
         var weights = new double[2];
@@ -105,7 +109,7 @@ public sealed class MixtureGuidanceTests
     {
         var (cond, uncond) = (Random(8, m: 6), Random(9, m: 6));
         var guided = cond.Guide(uncond, 2f);
-        var (lp, _, _) = MixtureGuidance.Resolve(guided, MixtureGuidance.Tilt, 0.5f);
+        var (lp, _) = MixtureGuidance.Resolve(guided, MixtureGuidance.Tilt, 0.5f);
         var draw = ComponentDraw.Draw(guided, 0.5f, 0f, new Generator(10), MixtureGuidance.Tilt);
         Assert.True(draw.LogProb.isfinite().all().item<bool>());
         var chosen = torch.isfinite(lp).sum(-1);

@@ -247,7 +247,7 @@ public sealed class SamplerTests
         TensorAssert.Equal(cond.Logits, g0.Logits);
         TensorAssert.Equal(cond.Means, g0.Means);
         var g2 = cond.Guide(uncond, 2);
-        var (_, means, _) = MixtureGuidance.Resolve(g2, MixtureGuidance.Extrapolate, 1f);
+        var means = MixtureGuidance.Resolve(g2, MixtureGuidance.Extrapolate, 1f).Components.Means;
         Assert.True(torch.allclose(means, cond.Means + 2 * (cond.Means - uncond.Means)));
 
         var (zero, net0) = Run(new SamplerSettings { Steps = 3, Guidance = 0 }, 9);

@@ -19,13 +19,9 @@ public static class ComponentDraw
     /// <param name="guidance">How a guided mixture's two passes combine (<see cref="MixtureGuidance"/>); unused without guidance.</param>
     public static MixtureDraw Draw(MixtureParams p, float topP, float drawScale, Generator generator, string guidance)
     {
-        var (logProbs, means, logScales) = MixtureGuidance.Resolve(p, guidance, topP);
+        var (logProbs, components) = MixtureGuidance.Resolve(p, guidance, topP);
         var (logPi, comp) = Choose(logProbs, generator);
-        var shape = comp.shape;
-        long d = means.shape[^1];
-        var gatherIdx = comp.unsqueeze(-1).unsqueeze(-1).expand([.. shape, 1, d]);
-        var mean = means.gather(-2, gatherIdx).squeeze(-2);
-        var logScale = logScales.gather(-2, gatherIdx).squeeze(-2);
+        var (mean, logScale) = components.Component(comp);
         var z = drawScale > 0
             ? mean + drawScale * logScale.exp() * RandomDraw.Randn(mean.shape, generator, mean.device)
             : mean;

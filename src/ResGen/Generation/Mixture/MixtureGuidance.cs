@@ -32,14 +32,15 @@ public static class MixtureGuidance
     }
 
     /// <summary>
-    /// The component distribution to draw from and the means/scales that go with it: (log-probabilities
-    /// [.., M] after guidance and top-p, −∞ for dropped components; means; log scales), in float32.
+    /// The component distribution to draw from and the components that go with it: (log-probabilities
+    /// [.., M] after guidance and top-p, −∞ for dropped components; a mixture holding the components'
+    /// means and scales, whose own logits are not used), in float32.
     /// </summary>
-    public static (Tensor LogProbs, Tensor Means, Tensor LogScales) Resolve(MixtureParams p, string method, float topP)
+    public static (Tensor LogProbs, MixtureParams Components) Resolve(MixtureParams p, string method, float topP)
     {
         var f = p.Float32();
         if (f.Unconditional is not { } u || f.GuidanceWeight == 0)
-            return (Nucleus(f.Logits, topP), f.Means, f.LogScales);
+            return (Nucleus(f.Logits, topP), f);
         float w = f.GuidanceWeight;
         switch (method)
         {
@@ -48,11 +49,11 @@ public static class MixtureGuidance
                 var centre = f.Means.mean([-2]);
                 var ratio = f.LogDensity(f.Means, centre) - u.LogDensity(f.Means, centre);       // [.., M]
                 var tilted = torch.where(kept.isfinite(), kept + w * ratio, kept);
-                return (functional.log_softmax(tilted, -1), f.Means, f.LogScales);
+                return (functional.log_softmax(tilted, -1), f);
             case Logits:
-                return (Nucleus(f.Logits + w * (f.Logits - u.Logits), topP), f.Means, f.LogScales);
+                return (Nucleus(f.Logits + w * (f.Logits - u.Logits), topP), f);
             case Extrapolate:
-                return (Nucleus(f.Logits + w * (f.Logits - u.Logits), topP), f.Means + w * (f.Means - u.Means), f.LogScales);
+                return (Nucleus(f.Logits + w * (f.Logits - u.Logits), topP), new MixtureParams(f.Logits, f.Means + w * (f.Means - u.Means), f.LogScales));
             default:
                 Check(method);
                 throw new UnreachableException();

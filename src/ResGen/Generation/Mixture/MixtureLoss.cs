@@ -11,14 +11,16 @@ namespace ResGen.Generation.Mixture;
 /// into a classification term (mixture logits against the stop-gradient responsibilities) and a
 /// responsibility-weighted Gaussian regression.
 /// Their gradient equals that of the exact NLL (which is logged as well); all values are per
-/// latent dimension.
+/// latent dimension. The loss may weight the positions that count (e.g. by their masked tokens); the
+/// logged NLL is always their plain mean, so that it compares across weightings.
 /// </summary>
 public static class MixtureLoss
 {
     /// <param name="p">Mixture per position [B, L, ..].</param>
     /// <param name="target">Target vector per position [B, L, d_z].</param>
     /// <param name="weight">Positions that count [B, L] (bool or 0/1).</param>
-    public static LossBreakdown Compute(MixtureParams p, Tensor target, Tensor weight)
+    /// <param name="lossWeight">Relative weight of each position in the loss [B, L] (null: <paramref name="weight"/>); zero where <paramref name="weight"/> is.</param>
+    public static LossBreakdown Compute(MixtureParams p, Tensor target, Tensor weight, Tensor? lossWeight = null)
     {
         var f32 = p.Float32();
         var logits = f32.Logits;
@@ -32,8 +34,11 @@ public static class MixtureLoss
         var w = weight.to(ScalarType.Float32);
         var count = w.sum().clamp_min(1f);
         Tensor Mean(Tensor v) => (v * w).sum() / count / dim;
-        var ce = Mean(classification);
-        var reg = Mean(regression);
+        var lw = lossWeight?.to(ScalarType.Float32);
+        var lwCount = lw?.sum().clamp_min(1e-12f);
+        Tensor Weighted(Tensor v) => lw is null ? Mean(v) : (v * lw).sum() / lwCount! / dim;
+        var ce = Weighted(classification);
+        var reg = Weighted(regression);
         return new LossBreakdown(ce + reg, [("nll", Mean(nll)), ("cls", ce), ("reg", reg)]);
     }
 }

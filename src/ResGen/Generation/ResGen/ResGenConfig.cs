@@ -5,6 +5,12 @@ public sealed record ResGenModelConfig : TransformerModelConfig
 {
     /// <summary>Mixture components of the output distribution over the masked embedding sum.</summary>
     public int MixtureComponents { get; init; } = 16;
+    /// <summary>
+    /// The mixture head: <c>low_rank</c> (the default: every component's logit, mean and scale from a
+    /// low-rank projection, M·(1 + 2·d_z) outputs a position) or <c>affine</c> (M shared prototypes moved
+    /// and scaled per position, M + 2·d_z outputs, for hundreds or thousands of components).
+    /// </summary>
+    public MixtureHeadKind Head { get; init; } = MixtureHeadKind.LowRank;
     /// <summary>Rank of the low-rank output projection that produces the mixture parameters.</summary>
     public int HeadRank { get; init; } = 64;
     /// <summary>Mask schedule γ shared by training and sampling: cosine, linear, square, cubic, sqrt.</summary>
@@ -28,6 +34,18 @@ public sealed record ResGenModelConfig : TransformerModelConfig
     /// voice. Off by default (not in the paper).
     /// </summary>
     public bool KnownSummary { get; init; }
+    /// <summary>
+    /// What the mixture loss averages over: every position with masked tokens once (<c>positions</c>, the
+    /// default) or every masked token, i.e. positions weighted by their masked count k (<c>tokens</c>, as
+    /// the token-wise loss counts). The logged NLL stays the per-position mean either way.
+    /// </summary>
+    public LossWeighting LossWeighting { get; init; } = LossWeighting.Positions;
+    /// <summary>
+    /// The unit of the predicted masked sums: one latent scale for all (<c>global</c>, the default), or the
+    /// measured spread of the masked sum at each masked count k (<c>per_count</c>), so that k = 1 and k = D
+    /// targets are of the same size to the network.
+    /// </summary>
+    public TargetScaling TargetScaling { get; init; } = TargetScaling.Global;
 
     public override void Validate()
     {
@@ -38,4 +56,31 @@ public sealed record ResGenModelConfig : TransformerModelConfig
         if (!(WholePositionShare is >= 0 and <= 1)) throw new UserErrorException($"model whole_position_share must lie in 0..1, got {WholePositionShare}.");
         if (!(StartStateShare is >= 0 and <= 1)) throw new UserErrorException($"model start_state_share must lie in 0..1, got {StartStateShare}.");
     }
+}
+
+/// <summary>What ResGen's mixture loss averages over (see <see cref="ResGenModelConfig.LossWeighting"/>).</summary>
+public enum LossWeighting
+{
+    /// <summary>Every position with masked tokens counts once.</summary>
+    Positions,
+    /// <summary>Every masked token counts once: positions weighted by their masked count.</summary>
+    Tokens,
+}
+
+/// <summary>The unit of ResGen's predicted masked sums (see <see cref="ResGenModelConfig.TargetScaling"/>).</summary>
+public enum TargetScaling
+{
+    /// <summary>One latent scale for every masked count.</summary>
+    Global,
+    /// <summary>The measured spread of the masked sum at each masked count.</summary>
+    PerCount,
+}
+
+/// <summary>ResGen's mixture head (see <see cref="ResGenModelConfig.Head"/>).</summary>
+public enum MixtureHeadKind
+{
+    /// <summary>Every component's parameters from a low-rank projection.</summary>
+    LowRank,
+    /// <summary>Shared prototypes moved and scaled per position.</summary>
+    Affine,
 }

@@ -46,7 +46,18 @@ public sealed class ResGenModel(ResGenNetwork network, ResidualVectorQuantizer q
         Tensor prefix, target;
         using (torch.no_grad()) (prefix, target) = Quantizer.EmbedSplit(indices, visible);
         var p = Network.forward(prefix, k, valid, condition, generator);
-        return MixtureLoss.Compute(p, target, k > 0);
+        var tokenWeight = Network.Model.LossWeighting == LossWeighting.Tokens ? k.to(ScalarType.Float32) : null;
+        return MixtureLoss.Compute(p, target, k > 0, tokenWeight);
+    }
+
+    /// <summary>The latent scale, and with per-count target scaling the spread of the masked sum at every masked count.</summary>
+    public override string MeasureScales(ResidualVectorQuantizer quantizer, Tensor sample)
+    {
+        var said = base.MeasureScales(quantizer, sample);
+        if (!Network.CountScaled) return said;
+        var byCount = LatentScaleBuffer.MeasureByCount(quantizer, sample);
+        Network.SetCountScales(byCount);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{said}; masked-sum scales {byCount[0]:0.####} (k = 1) to {byCount[^1]:0.###} (k = {byCount.Length})");
     }
 
     protected override SampleResult RunSampler(SampleRequest request, Generator generator)

@@ -23,10 +23,12 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
     readonly ClassEmbedding? class_emb;
     readonly TextEncoder? text_enc;
     readonly TransformerStack transformer;
-    readonly MixtureHead head;
+    readonly Module<Tensor, MixtureParams> head;
     readonly Linear? known_summary;
     // Spread of the tokenizer's latents: inputs are divided by it and outputs scaled back.
     readonly Tensor latent_scale;
+    // With target_scaling per_count: the spread of the masked sum at each masked count k = 0..D, the output unit.
+    readonly Tensor? count_scale;
 
     public ResGenNetwork(ResGenModelConfig model, TokenLayout layout) : base("resgen")
     {
@@ -38,10 +40,17 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
         input = new MaskedInput(layout, w);
         (class_emb, text_enc) = ConditionEncoders.Build(model, "resgen");
         transformer = new TransformerStack(w, model.Layers, model.Heads, model.MlpRatio, model.Dropout, causal: false, crossAttention: text_enc is not null);
-        head = new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
+        head = model.Head == MixtureHeadKind.Affine
+            ? new AffineMixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim)
+            : new MixtureHead(w, model.HeadRank, model.MixtureComponents, layout.CodeDim);
         if (model.KnownSummary) known_summary = Linear(w, w);
         latent_scale = LatentScaleBuffer.Create();
         register_buffer(nameof(latent_scale), latent_scale);
+        if (model.TargetScaling == TargetScaling.PerCount)
+        {
+            count_scale = torch.ones(layout.Depth + 1);
+            register_buffer(nameof(count_scale), count_scale);
+        }
         RegisterComponents();
     }
 
@@ -49,6 +58,20 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
     public TokenLayout Layout { get; }
 
     public void SetLatentScale(float scale) => LatentScaleBuffer.Set(latent_scale, scale);
+
+    /// <summary>Whether the outputs are in per-count units (<see cref="TargetScaling.PerCount"/>), set by <see cref="SetCountScales"/>.</summary>
+    public bool CountScaled => count_scale is not null;
+
+    /// <summary>Sets the spread of the masked sum at each masked count k = 1..D (<paramref name="scales"/>[k − 1]); per-count scaling only.</summary>
+    public void SetCountScales(IReadOnlyList<float> scales)
+    {
+        if (count_scale is null) throw new InvalidOperationException("this network scales its targets globally (target_scaling global)");
+        if (scales.Count != Layout.Depth) throw new ArgumentException($"expected {Layout.Depth} scales, got {scales.Count}", nameof(scales));
+        if (scales.Any(v => !(v > 0) || float.IsInfinity(v))) throw new ArgumentOutOfRangeException(nameof(scales), "masked-sum scales must be positive and finite");
+        using var _ = torch.no_grad();
+        using var values = torch.tensor([1f, .. scales]);
+        count_scale.copy_(values);
+    }
 
     /// <summary>The network as a sampler calls it (see <see cref="MixtureNetwork"/>); in training mode labels may be dropped.</summary>
     /// <param name="rows">Positions [B, N] at which to compute the mixture head (null: all L); the transformer always reads all.</param>
@@ -72,6 +95,8 @@ public sealed class ResGenNetwork : nn.Module, IGeneratorNetwork
         var h = transformer.forward(x, c.Vector, valid, context: c.Context, contextValid: c.ContextValid, contextBias: bias);
         if (rows is not null) h = h.gather(1, rows.unsqueeze(-1).expand(-1, -1, h.shape[2]));
         var p = head.forward(h);
-        return new MixtureParams(p.Logits, p.Means * latent_scale, p.LogScales + latent_scale.log());
+        if (count_scale is null) return p.Scaled(latent_scale);
+        var k = rows is null ? maskedCount : maskedCount.gather(1, rows);
+        return p.Scaled(count_scale.index_select(0, k.reshape(-1)).reshape(k.shape));     // [B, N]
     }
 }

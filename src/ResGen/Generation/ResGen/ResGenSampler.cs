@@ -74,7 +74,8 @@ public sealed class ResGenSampler(MixtureNetwork network, ResidualVectorQuantize
             var draw = ComponentDraw.Draw(p, settings.TopP, settings.DrawScale, generator, settings.MixtureGuidance);
             var subIdx = rows is null ? idx : idx.gather(1, rows.unsqueeze(-1).expand(b, n, depth));
             var subVisible = rows is null ? visible : visible.gather(1, rows);
-            var (subCand, tokLogp) = requantizer.RequantizeScored(subIdx, subVisible, draw.Vector, draw.Variance);
+            var (subCand, tokLogp) = requantizer.RequantizeScored(subIdx, subVisible, draw.Vector, draw.Variance,
+                settings.CodeChoice == CodeChoice.Sample ? generator : null);
 
             // Confidence of every candidate token (positions not worked on are fully visible: +∞ in the reveal).
             var subScore = settings.Confidence == "component"
