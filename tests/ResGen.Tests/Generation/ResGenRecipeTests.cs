@@ -247,8 +247,15 @@ public sealed class ResGenRecipeTests
         var rvq = TestQuantizers.Fixed(4, 16, 4);
         var net = new ResGenNetwork(new ResGenModelConfig
         {
-            Width = 32, Layers = 2, Heads = 2, MixtureComponents = components, HeadRank = 8, Classes = 3,
-            Head = head, LossWeighting = weighting, TargetScaling = scaling,
+            Width = 32,
+            Layers = 2,
+            Heads = 2,
+            MixtureComponents = components,
+            HeadRank = 8,
+            Classes = 3,
+            Head = head,
+            LossWeighting = weighting,
+            TargetScaling = scaling,
         }, new TokenLayout { GridHeight = 3, GridWidth = 3, Depth = 4, CodebookSize = 16, CodeDim = 4 });
         return new ResGenModel(net, rvq);
     }
