@@ -47,11 +47,12 @@ public static class TtsCommand
             if (pr.GetValue(cfg) is { } w && !(w >= 0 && float.IsFinite(w))) throw new UserErrorException($"--cfg must be 0 or more, got {w.ToString(CultureInfo.InvariantCulture)}.");
             CheckTopP(pr.GetValue(topP));
             string outPath = pr.GetValue(output)!;
-            if (Directory.Exists(outPath)) throw new UserErrorException($"--out '{outPath}' is a folder; give a file name such as speech.wav.");
+            OutputPath.Check(outPath, "--out");   // a regular file or nothing yet, before any work
             // everything about the inputs is checked before a model is read
             var audio = SpeechSynthesizer.PromptAudio(WavFile.Read(pr.GetValue(prompt)!, MaxPromptSeconds), WavFile.SpeechRate);
             var phonemes = SpeechSynthesizer.Phonemize(sentence, PhonemeVocabulary.Default);
             _ = SpeechSynthesizer.Phonemize(pr.GetValue(promptText)!, PhonemeVocabulary.Default);   // the transcript is checked too
+            OutputFolder.PrepareFile(outPath, "--out");   // writable before a model is read and speech made
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var tts = SpeechSynthesizer.Load(pr.GetValue(model)!, pr.GetValue(tokenizer)!, dev);
             var voice = tts.PromptFromSpeech(audio, pr.GetValue(promptText)!);
@@ -60,7 +61,6 @@ public static class TtsCommand
             var s = tts.Config.Sample;
             s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance, GuidePrompt = pr.GetValue(guidePrompt) ?? s.GuidePrompt, TopP = pr.GetValue(topP) ?? s.TopP };
             s.Validate();
-            OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             var clock = Stopwatch.StartNew();
             var result = tts.Synthesize([phonemes], [voice], s, pr.GetValue(seed), lengthScale: scale)[0];
             double total = clock.Elapsed.TotalSeconds;
