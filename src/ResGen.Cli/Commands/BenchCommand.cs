@@ -62,7 +62,7 @@ public static class BenchCommand
             if (rep < 1) throw new UserErrorException($"--repeats must be at least 1, got {rep}.");
             string budgetText = pr.GetValue(budget)!;
             long budgetBytes = budgetText.Trim() == "0" ? 0 : MemoryProbe.ParseSize(budgetText);
-            var steps = NumberList("--step-list", pr.GetValue(stepList)!, 1, MaxSteps).Select(v => (int)v).ToList();
+            var steps = NumberList("--step-list", pr.GetValue(stepList)!, 1, MaxSteps, whole: true).Select(v => (int)v).ToList();
             string dir = pr.GetValue(outDir)!;
             OutputFolder.Prepare(dir);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
@@ -140,8 +140,8 @@ public static class BenchCommand
         {
             int n = pr.GetValue(count);
             if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
-            var steps = NumberList("--step-list", pr.GetValue(stepList)!, 1, MaxSteps).Select(v => (int)v).ToList();
-            var cfgs = NumberList("--cfg-list", pr.GetValue(cfgList)!, 0, 100).Select(v => (float)v).ToList();
+            var steps = NumberList("--step-list", pr.GetValue(stepList)!, 1, MaxSteps, whole: true).Select(v => (int)v).ToList();
+            var cfgs = NumberList("--cfg-list", pr.GetValue(cfgList)!, 0, 100, whole: false).Select(v => (float)v).ToList();
             string dir = pr.GetValue(outDir)!;
             OutputFolder.Prepare(dir);
             var loaded = g.Load(pr);
@@ -267,7 +267,7 @@ public static class BenchCommand
             { kinds, depths, count, steps, cfg, repeats, device, threads, outDir };
         cmd.SetAction(pr =>
         {
-            var ds = NumberList("--depths", pr.GetValue(depths)!, 1, 64).Select(v => (int)v).ToList();
+            var ds = NumberList("--depths", pr.GetValue(depths)!, 1, 64, whole: true).Select(v => (int)v).ToList();
             if (pr.GetValue(steps) < 1) throw new UserErrorException($"--steps must be at least 1, got {pr.GetValue(steps)}.");
             int n = pr.GetValue(count);
             if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
@@ -370,11 +370,10 @@ public static class BenchCommand
 
     /// <summary>
     /// The numbers of a comma-separated list option, each finite and in [<paramref name="min"/>, <paramref name="max"/>]
-    /// (whole numbers when both bounds are); an empty list, a word or a number outside is one sentence naming <paramref name="option"/>.
+    /// (and <paramref name="whole"/> where counts are meant); an empty list, a word or a number outside is one sentence naming <paramref name="option"/>.
     /// </summary>
-    static List<double> NumberList(string option, string text, double min, double max)
+    static List<double> NumberList(string option, string text, double min, double max, bool whole)
     {
-        bool whole = min == Math.Floor(min) && max == Math.Floor(max);
         string what = whole ? $"whole numbers from {min} to {max}" : $"numbers from {min} to {max}";
         var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var values = new List<double>();

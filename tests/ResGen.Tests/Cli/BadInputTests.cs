@@ -89,6 +89,8 @@ public sealed class BadInputTests
     [InlineData("--step-list", "bench", "sampling", "--step-list", ",", "--out-dir", "{OUT}")]
     [InlineData("--cfg-list", "bench", "sampling", "--cfg-list", "NaN", "--out-dir", "{OUT}")]
     [InlineData("--cfg-list", "bench", "sampling", "--cfg-list", "1e30", "--out-dir", "{OUT}")]
+    [InlineData("--step-list", "bench", "sampling", "--step-list", "4,8.5", "--out-dir", "{OUT}")]
+    [InlineData("cannot write", "bench", "sampling", "--cfg-list", "0,0.75", "--out-dir", "/proc/x")]
     [InlineData("--step-list", "bench", "models", "--step-list", "", "--out-dir", "{OUT}")]
     [InlineData("--step-list", "bench", "models", "--step-list", "1.5", "--out-dir", "{OUT}")]
     [InlineData("--depths", "bench", "depth", "--depths", "", "--out-dir", "{OUT}")]
