@@ -46,6 +46,7 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
     {
         settings.Validate();
         Directory.CreateDirectory(runDirectory);
+        using var exclusive = RunFolderLock.Take(runDirectory);   // one writer per run folder; RemoveStale relies on it
         AtomicFile.RemoveStale(runDirectory);
         using var opt = new FlatAdamW(module, new FlatAdamWOptions { LearningRate = settings.Lr, WeightDecay = settings.WeightDecay });
         using var ema = settings.EmaDecay > 0 ? new Ema(module, opt, settings.EmaDecay, warmup: true) : null;
