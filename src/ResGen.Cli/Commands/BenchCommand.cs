@@ -62,8 +62,7 @@ public static class BenchCommand
             if (rep < 1) throw new UserErrorException($"--repeats must be at least 1, got {rep}.");
             string budgetText = pr.GetValue(budget)!;
             long budgetBytes = budgetText.Trim() == "0" ? 0 : MemoryProbe.ParseSize(budgetText);
-            var steps = ParseList(pr.GetValue(stepList)!, s => int.Parse(s, CultureInfo.InvariantCulture));
-            if (steps.Count == 0 || steps.Any(t => t < 1)) throw new UserErrorException($"--step-list takes step counts of at least 1, got '{pr.GetValue(stepList)}'.");
+            var steps = NumberList("--step-list", pr.GetValue(stepList)!, 1, MaxSteps, whole: true).Select(v => (int)v).ToList();
             string dir = pr.GetValue(outDir)!;
             OutputFolder.Prepare(dir);
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
@@ -139,6 +138,10 @@ public static class BenchCommand
         data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            int n = pr.GetValue(count);
+            if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
+            var steps = NumberList("--step-list", pr.GetValue(stepList)!, 1, MaxSteps, whole: true).Select(v => (int)v).ToList();
+            var cfgs = NumberList("--cfg-list", pr.GetValue(cfgList)!, 0, 100, whole: false).Select(v => (float)v).ToList();
             string dir = pr.GetValue(outDir)!;
             OutputFolder.Prepare(dir);
             var loaded = g.Load(pr);
@@ -146,9 +149,6 @@ public static class BenchCommand
                 throw new UserErrorException($"a {loaded.Kind} generator has no sampling steps to sweep; bench sampling takes a masked model (resgen, maskgit). Compare models with: resgen bench models.");
             var (test, train) = data.ForClassifier(pr, pr.GetValue(classifier)!);
             var (clf, reference) = SampleQuality.LoadReference(pr.GetValue(classifier)!, test, loaded.Device, dataId: data.DataId(pr));
-            var steps = ParseList(pr.GetValue(stepList)!, int.Parse);
-            var cfgs = ParseList(pr.GetValue(cfgList)!, s => float.Parse(s, CultureInfo.InvariantCulture));
-            int n = pr.GetValue(count);
             var rows = new List<Dictionary<string, object>>();
             double? floor = null;
             Console.WriteLine($"{loaded.Kind}: {n} samples per class at each setting; base settings: {loaded.Settings}; device {loaded.Device}, {torch.get_num_threads()} threads");
@@ -216,6 +216,10 @@ public static class BenchCommand
             string? twinPath = pr.GetValue(twin) is "none" ? null : Path.GetFullPath(pr.GetValue(twin)!);
             if (twinPath is not null && !File.Exists(twinPath)) throw new UserErrorException($"the twin script '{twinPath}' does not exist (or leave out --twin).");
             if (twinPath is not null && k != GeneratorKinds.ResGen) throw new UserErrorException($"the PyTorch twin covers ResGen only, not {k.Name}; leave out --twin.");
+            if (twinPath is null && pr.GetResult(python) is { Implicit: false })
+                throw new UserErrorException("--python runs the PyTorch twin, and without --twin none runs; give a --twin script or leave --python out.");
+            if (pr.GetValue(batch) is < 1 or > Evaluation.PerfSettings.MaxBatch)
+                throw new UserErrorException($"--batch-size must lie in 1..{Evaluation.PerfSettings.MaxBatch}, got {pr.GetValue(batch)}.");
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             int n = pr.GetValue(steps);
             var cost = ConsoleProgress.Run("training steps", n + 1, (p, _) => StepBenchmark.Run(k, cfg, layout, pr.GetValue(batch), n, dev, p, dtype));
@@ -260,8 +264,7 @@ public static class BenchCommand
             { kinds, depths, count, steps, cfg, repeats, device, threads, outDir };
         cmd.SetAction(pr =>
         {
-            var ds = ParseList(pr.GetValue(depths)!, s => int.Parse(s, CultureInfo.InvariantCulture));
-            if (ds.Count == 0 || ds.Any(d => d < 1)) throw new UserErrorException($"--depths takes depths of at least 1, got '{pr.GetValue(depths)}'.");
+            var ds = NumberList("--depths", pr.GetValue(depths)!, 1, 64, whole: true).Select(v => (int)v).ToList();
             if (pr.GetValue(steps) < 1) throw new UserErrorException($"--steps must be at least 1, got {pr.GetValue(steps)}.");
             int n = pr.GetValue(count);
             if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
@@ -357,6 +360,28 @@ public static class BenchCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Sampling steps a list option may ask for (as many as <see cref="Generation.SamplerSettings"/> allows).</summary>
+    const int MaxSteps = 100_000;
+
+    /// <summary>
+    /// The numbers of a comma-separated list option, each finite and in [<paramref name="min"/>, <paramref name="max"/>]
+    /// (and <paramref name="whole"/> where counts are meant); an empty list, a word or a number outside is one sentence naming <paramref name="option"/>.
+    /// </summary>
+    static List<double> NumberList(string option, string text, double min, double max, bool whole)
+    {
+        string what = whole ? $"whole numbers from {min} to {max}" : $"numbers from {min} to {max}";
+        var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var values = new List<double>();
+        foreach (var item in items)
+        {
+            if (!double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v >= min && v <= max) || (whole && v != Math.Floor(v)))
+                throw new UserErrorException($"{option} takes {what} separated by commas, got '{text}'.");
+            values.Add(v);
+        }
+        if (values.Count == 0) throw new UserErrorException($"{option} takes {what} separated by commas, got '{text}' (no number).");
+        return values;
     }
 
     static List<T> ParseList<T>(string text, Func<string, T> parse)

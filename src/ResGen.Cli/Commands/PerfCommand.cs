@@ -61,6 +61,8 @@ public static class PerfCommand
                 if (!File.Exists(p + ".json") && !File.Exists(p)) throw new UserErrorException($"checkpoint '{p}' not found.");
             string? twinPath = pr.GetValue(twin) is "none" ? null : Path.GetFullPath(pr.GetValue(twin)!);
             if (twinPath is not null && !File.Exists(twinPath)) throw new UserErrorException($"the twin script '{twinPath}' does not exist (or pass --twin none).");
+            if (twinPath is null && pr.GetResult(python) is { Implicit: false })
+                throw new UserErrorException("--python runs the PyTorch twin, and --twin none runs none; give a --twin script or leave --python out.");
 
             var sw = Stopwatch.StartNew();
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));

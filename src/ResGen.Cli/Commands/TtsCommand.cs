@@ -15,8 +15,6 @@ public static class TtsCommand
     public const string DefaultTokenizer = "models/tts/tokenizer";
     /// <summary>Prompts longer than this are refused (the shipped model reads about 12 s in all).</summary>
     public const double MaxPromptSeconds = 10;
-    /// <summary>Texts longer than this are refused before phonemizing.</summary>
-    public const int MaxTextCharacters = 400;
 
     public static Command Create()
     {
@@ -39,19 +37,18 @@ public static class TtsCommand
         cmd.SetAction(pr =>
         {
             string sentence = pr.GetValue(text)!;
-            if (sentence.Length > MaxTextCharacters)
-                throw new UserErrorException($"--text has {sentence.Length} characters; give at most {MaxTextCharacters} (one or two sentences) per call.");
             double scale = pr.GetValue(rate);
             if (!(scale is >= 0.25 and <= 4)) throw new UserErrorException($"--length-scale must lie in 0.25..4, got {scale.ToString(CultureInfo.InvariantCulture)}.");
             if (pr.GetValue(steps) is < 1) throw new UserErrorException($"--steps must be at least 1, got {pr.GetValue(steps)}.");
             if (pr.GetValue(cfg) is { } w && !(w >= 0 && float.IsFinite(w))) throw new UserErrorException($"--cfg must be 0 or more, got {w.ToString(CultureInfo.InvariantCulture)}.");
             CheckTopP(pr.GetValue(topP));
             string outPath = pr.GetValue(output)!;
-            if (Directory.Exists(outPath)) throw new UserErrorException($"--out '{outPath}' is a folder; give a file name such as speech.wav.");
+            OutputPath.Check(outPath, "--out");   // a regular file or nothing yet, before any work
             // everything about the inputs is checked before a model is read
             var audio = SpeechSynthesizer.PromptAudio(WavFile.Read(pr.GetValue(prompt)!, MaxPromptSeconds), WavFile.SpeechRate);
-            var phonemes = SpeechSynthesizer.Phonemize(sentence, PhonemeVocabulary.Default);
-            _ = SpeechSynthesizer.Phonemize(pr.GetValue(promptText)!, PhonemeVocabulary.Default);   // the transcript is checked too
+            var phonemes = SpeechSynthesizer.Phonemize(sentence, PhonemeVocabulary.Default, "--text");
+            _ = SpeechSynthesizer.Phonemize(pr.GetValue(promptText)!, PhonemeVocabulary.Default, "--prompt-text");   // the transcript is checked too
+            OutputFolder.PrepareFile(outPath, "--out");   // writable before a model is read and speech made
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             var tts = SpeechSynthesizer.Load(pr.GetValue(model)!, pr.GetValue(tokenizer)!, dev);
             var voice = tts.PromptFromSpeech(audio, pr.GetValue(promptText)!);
@@ -60,7 +57,6 @@ public static class TtsCommand
             var s = tts.Config.Sample;
             s = s with { Steps = pr.GetValue(steps) ?? s.Steps, Guidance = pr.GetValue(cfg) ?? s.Guidance, GuidePrompt = pr.GetValue(guidePrompt) ?? s.GuidePrompt, TopP = pr.GetValue(topP) ?? s.TopP };
             s.Validate();
-            OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             var clock = Stopwatch.StartNew();
             var result = tts.Synthesize([phonemes], [voice], s, pr.GetValue(seed), lengthScale: scale)[0];
             double total = clock.Elapsed.TotalSeconds;

@@ -14,24 +14,34 @@ namespace ResGen.Audio;
 public sealed record MelConfig : IValidatable
 {
     /// <summary>Samples per second of the waveform.</summary>
+    [ValueRange(1, 768_000)]
     public int SampleRate { get; init; } = 16000;
     /// <summary>FFT size (even); the spectrum has n_fft/2 + 1 bins.</summary>
+    [ValueRange(2, 1 << 16)]
     public int NFft { get; init; } = 1024;
     /// <summary>Hann window length in samples (at most n_fft; the window is centred in the FFT frame).</summary>
+    [ValueRange(1, 1 << 16)]
     public int WinLength { get; init; } = 800;
     /// <summary>Samples between frames.</summary>
+    [ValueRange(1, 1 << 16)]
     public int HopLength { get; init; } = 200;
     /// <summary>Mel bands.</summary>
+    [ValueRange(1, 4096)]
     public int MelBins { get; init; } = 80;
     /// <summary>Lower edge of the first band in Hz.</summary>
+    [ValueRange(0, 384_000)]
     public double FMin { get; init; }
     /// <summary>Upper edge of the last band in Hz (at most half the sample rate).</summary>
+    [ValueRange(0, 384_000, MinExclusive = true)]
     public double FMax { get; init; } = 8000;
     /// <summary>Mel magnitudes are clamped to at least this before the log (ln 1e-5 = -11.51 is silence).</summary>
+    [ValueRange(0, 1, MinExclusive = true)]
     public double LogFloor { get; init; } = 1e-5;
     /// <summary>Offset subtracted from log-mel values before a network sees them (espeak-ng speech measured −5.0 to −5.5).</summary>
+    [ValueRange(-1000, 1000)]
     public double Mean { get; init; } = -5.0;
     /// <summary>Scale that log-mel values are divided by after the offset (espeak-ng speech measured 2.5 to 2.9).</summary>
+    [ValueRange(0, 1000, MinExclusive = true)]
     public double Std { get; init; } = 2.5;
 
     /// <summary>Frames per second (sample rate / hop).</summary>

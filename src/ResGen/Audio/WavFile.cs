@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using NAudio.Wave;
 using ResGen.IO;
 
@@ -19,7 +20,8 @@ public static class WavFile
 
     /// <summary>
     /// Reads <paramref name="path"/>; channels are averaged into one. A missing, empty, non-WAV or
-    /// corrupt file, one with no samples or one longer than <paramref name="maxSeconds"/> is one sentence.
+    /// corrupt file, one with no samples or one longer than <paramref name="maxSeconds"/> is one sentence;
+    /// so are a file shorter than its header says (a cut-off copy) and NaN or infinite samples.
     /// </summary>
     public static MonoAudio Read(string path, double maxSeconds = MaxSeconds)
     {
@@ -29,10 +31,16 @@ public static class WavFile
         if (new FileInfo(path).Length == 0) throw new UserErrorException($"WAV file '{path}' is empty (0 bytes).");
         try
         {
-            using var reader = new WaveFileReader(path);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            // NAudio quietly shortens a data chunk to what the file holds: compare the header's own size first
+            if (DataChunk(file) is { Declared: var declared, Start: var start } && declared > file.Length - start)
+                throw new UserErrorException(string.Create(CultureInfo.InvariantCulture,
+                    $"WAV file '{path}' is truncated: its header announces {declared:N0} bytes of audio but the file holds {Math.Max(0, file.Length - start):N0} (a cut-off copy?)."));
+            file.Position = 0;
+            using var reader = new WaveFileReader(file);
             var format = reader.WaveFormat;
             int channels = format.Channels;
-            if (channels < 1 || format.SampleRate < 1)
+            if (channels < 1 || format.SampleRate is < 1 or > 768_000)
                 throw new UserErrorException($"WAV file '{path}' has a corrupt header ({channels} channels at {format.SampleRate} Hz).");
             long frames = reader.Length / Math.Max(1, format.BlockAlign);
             if (frames == 0) throw new UserErrorException($"WAV file '{path}' holds no audio (0 samples).");
@@ -55,13 +63,38 @@ public static class WavFile
                 }
             }
             if (frame == 0) throw new UserErrorException($"WAV file '{path}' holds no audio (0 samples).");
-            // a header that promised more data than the file holds: keep what is there
-            return new MonoAudio(frame == frames ? mono : mono[..(int)frame], format.SampleRate);
+            if (frame != frames)
+                throw new UserErrorException($"WAV file '{path}' is truncated: its header announces {frames:N0} samples but {frame:N0} could be read.");
+            int bad = Array.FindIndex(mono, x => !float.IsFinite(x));
+            if (bad >= 0)
+                throw new UserErrorException(string.Create(CultureInfo.InvariantCulture,
+                    $"WAV file '{path}' holds a {(float.IsNaN(mono[bad]) ? "NaN" : "infinite")} sample at {(double)bad / format.SampleRate:0.000} s; it is not audio that can be read."));
+            return new MonoAudio(mono, format.SampleRate);
         }
         catch (Exception e) when (e is FormatException or InvalidDataException or EndOfStreamException or ArgumentException or NotSupportedException or InvalidOperationException)
         {
             throw new UserErrorException($"'{path}' is not a readable WAV file ({e.Message.TrimEnd('.')}).", e);
         }
+    }
+
+    /// <summary>
+    /// The size a RIFF/WAVE header gives its data chunk and where the chunk's bytes start; null where
+    /// the header is not a plain one (RF64, a streamed file's 0 or 0xFFFFFFFF placeholder, no data chunk
+    /// before the end), which NAudio then judges on its own.
+    /// </summary>
+    static (long Declared, long Start)? DataChunk(Stream stream)
+    {
+        Span<byte> head = stackalloc byte[12];
+        if (stream.Read(head) < 12 || !head[..4].SequenceEqual("RIFF"u8) || !head[8..12].SequenceEqual("WAVE"u8)) return null;
+        Span<byte> chunk = stackalloc byte[8];
+        while (stream.Read(chunk) == 8)
+        {
+            long size = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(chunk[4..]);
+            if (chunk[..4].SequenceEqual("data"u8)) return size is 0 or uint.MaxValue ? null : (size, stream.Position);
+            if (stream.Position + size + (size & 1) > stream.Length) return null;
+            stream.Position += size + (size & 1);   // chunks are padded to an even size
+        }
+        return null;
     }
 
     /// <summary>Reads <paramref name="path"/> and resamples it to <paramref name="sampleRate"/> when it has another rate.</summary>

@@ -1,3 +1,4 @@
+using ResGen.Config;
 using ResGen.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -141,10 +142,13 @@ public sealed class TextEncoder : nn.Module, IConditionEncoder
 public sealed record TextEncoderConfig
 {
     /// <summary>Phoneme ids 0..vocabulary−1 (0 is padding); 0 in a config file: set from the speech tokens by `resgen train`.</summary>
+    [ValueRange(0, 1_000_000)]
     public int Vocabulary { get; init; }
     /// <summary>Bidirectional transformer blocks over the phonemes.</summary>
+    [ValueRange(1, 1024)]
     public int Layers { get; init; } = 2;
     /// <summary>Longest phoneme sequence the model reads.</summary>
+    [ValueRange(1, 1_000_000)]
     public int MaxLength { get; init; } = 512;
     /// <summary>
     /// Mean duration in positions of each phoneme id in the training speech (stress marks and word

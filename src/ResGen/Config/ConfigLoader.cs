@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -88,7 +89,7 @@ public static class ConfigLoader
             throw new UserErrorException($"The config from {origin} could not be read: {FirstSentence(e.Message)}", e);
         }
 
-        ValidateSections(config, typeof(T));
+        ValidateSections(config, typeof(T), "");
         return config;
     }
 
@@ -110,17 +111,51 @@ public static class ConfigLoader
             ?? throw new UserErrorException($"The {origin} must hold a JSON object ({{ ... }}) at the top level.");
     }
 
-    private static void ValidateSections(object section, Type type)
+    private static void ValidateSections(object section, Type type, string prefix)
     {
         foreach (var member in ConfigSchema.MembersOf(type).Values)
         {
+            string path = prefix.Length == 0 ? member.Key : prefix + "." + member.Key;
             if (member.Kind == ConfigMemberKind.Section && member.Info.Get?.Invoke(section) is { } child)
             {
-                ValidateSections(child, member.Type);
+                ValidateSections(child, member.Type, path);
+            }
+            else if (member.Kind == ConfigMemberKind.Value)
+            {
+                CheckNumbers(path, member, member.Info.Get?.Invoke(section));
             }
         }
 
         (section as IValidatable)?.Validate();
+    }
+
+    /// <summary>
+    /// The one check of numbers, before a section's own <see cref="IValidatable.Validate"/>: every
+    /// floating-point value finite, every value of a key with a <see cref="ValueRangeAttribute"/> in its range.
+    /// </summary>
+    private static void CheckNumbers(string path, ConfigMember member, object? value)
+    {
+        if (value is null || !ConfigSchema.IsNumeric(member.Type, out bool integer))
+        {
+            return;
+        }
+
+        var values = value is System.Collections.IEnumerable list ? list.Cast<object?>() : [value];
+        foreach (var item in values)
+        {
+            if (item is null)
+            {
+                continue;
+            }
+
+            double x = Convert.ToDouble(item, CultureInfo.InvariantCulture);
+            if (!double.IsFinite(x) || member.Range?.Contains(x) == false)
+            {
+                string wanted = member.Range is null ? "a finite number" : (integer ? "an integer " : "a finite number ") + member.Range.Describe(integer);
+                string got = item is float f ? f.ToString(CultureInfo.InvariantCulture) : Convert.ToString(item, CultureInfo.InvariantCulture)!;
+                throw new UserErrorException($"Config key '{path}' must be {wanted}, got {got}.");
+            }
+        }
     }
 
     private static string FirstSentence(string message)

@@ -24,7 +24,8 @@ internal enum ConfigMemberKind
 /// <param name="AllowsNull">Whether null is an acceptable value.</param>
 /// <param name="Info">The serializer's metadata, used to read the value back.</param>
 /// <param name="DerivedFrom">Where the program takes the value from when it is <see cref="DerivedAttribute">derived</see>; null for settings.</param>
-internal sealed record ConfigMember(string Key, Type Type, ConfigMemberKind Kind, bool AllowsNull, JsonPropertyInfo Info, string? DerivedFrom);
+/// <param name="Range">The declared range of a numeric key; null where none is declared.</param>
+internal sealed record ConfigMember(string Key, Type Type, ConfigMemberKind Kind, bool AllowsNull, JsonPropertyInfo Info, string? DerivedFrom, ValueRangeAttribute? Range);
 
 /// <summary>Reflection over config types, using the same metadata the serializer uses.</summary>
 internal static class ConfigSchema
@@ -39,9 +40,10 @@ internal static class ConfigSchema
             var members = new Dictionary<string, ConfigMember>(StringComparer.Ordinal);
             foreach (var p in info.Properties.OrderBy(p => p.Order))
             {
-                var derived = (p.AttributeProvider as System.Reflection.MemberInfo)?.GetCustomAttributes(typeof(DerivedAttribute), true)
-                    .OfType<DerivedAttribute>().FirstOrDefault()?.Source;
-                members[p.Name] = new ConfigMember(p.Name, p.PropertyType, KindOf(p.PropertyType), p.IsSetNullable, p, derived);
+                var attributes = (p.AttributeProvider as System.Reflection.MemberInfo)?.GetCustomAttributes(true) ?? [];
+                var derived = attributes.OfType<DerivedAttribute>().FirstOrDefault()?.Source;
+                var range = attributes.OfType<ValueRangeAttribute>().FirstOrDefault();
+                members[p.Name] = new ConfigMember(p.Name, p.PropertyType, KindOf(p.PropertyType), p.IsSetNullable, p, derived, range);
             }
 
             return members;
@@ -82,6 +84,19 @@ internal static class ConfigSchema
             ConfigMemberKind.Map => "a JSON object",
             _ => Singular(type),
         };
+    }
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is a number, a nullable number or a list of numbers (not an
+    /// enum); <paramref name="integer"/> tells integers from floating-point numbers.
+    /// </summary>
+    public static bool IsNumeric(Type type, out bool integer)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        if (ElementType(t) is { } element) t = Nullable.GetUnderlyingType(element) ?? element;
+        string category = Category(t);
+        integer = category == "integer";
+        return category is "integer" or "number";
     }
 
     /// <summary>The snake_case names of an enum's members.</summary>

@@ -119,11 +119,8 @@ public sealed class ImageFolder
 
     ImageFolder With(ImageFile[] files) => new(Root, ClassNames, files, [.. NonImages], [.. EmptyClasses]);
 
-    static IEnumerable<string> Enumerate(string dir)
-    {
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true };
-        return Directory.EnumerateFiles(dir, "*", options).Where(f => !Hidden(f) && !Path.GetRelativePath(dir, f).Split(Path.DirectorySeparatorChar).Any(p => p.StartsWith('.')));
-    }
+    /// <summary>The files of a class folder and its subfolders; a link to a folder is followed once, never round a loop.</summary>
+    static IEnumerable<string> Enumerate(string dir) => IO.FolderWalk.Files(dir);
 
     static bool Hidden(string path) => Path.GetFileName(path).StartsWith('.');
 

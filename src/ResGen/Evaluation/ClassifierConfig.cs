@@ -12,20 +12,28 @@ namespace ResGen.Evaluation;
 public sealed record ClassifierModelConfig : IValidatable
 {
     /// <summary>Side of the (square) input image in pixels.</summary>
+    [ValueRange(2, 16384)]
     public int ImageSize { get; init; } = 28;
     /// <summary>Colour channels of the input (1 = grey, 3 = RGB).</summary>
+    [ValueRange(1, 64)]
     public int Channels { get; init; } = 1;
     /// <summary>Number of classes.</summary>
+    [ValueRange(2, 1_000_000)]
     public int Classes { get; init; } = 10;
     /// <summary>Feature channels of each conv stage, finest first; stages after the first halve the resolution.</summary>
+    [ValueRange(1, 65536)]
     public int[] HiddenChannels { get; init; } = [32, 64, 128];
     /// <summary>3×3 convs in each stage.</summary>
+    [ValueRange(1, 64)]
     public int ConvsPerStage { get; init; } = 1;
     /// <summary>Side of the grid the last stage is average-pooled to before the feature layer (1 = global average pooling; larger keeps coarse positions).</summary>
+    [ValueRange(1, 16384)]
     public int PooledSize { get; init; } = 3;
     /// <summary>Width of the feature vector the Fréchet distance is computed on.</summary>
+    [ValueRange(1, 65536)]
     public int FeatureDim { get; init; } = 128;
     /// <summary>Dropout on the features before the logits (training only).</summary>
+    [ValueRange(0, 1, MaxExclusive = true)]
     public double Dropout { get; init; } = 0.0;
 
     public void Validate()
@@ -49,8 +57,10 @@ public sealed record ClassifierModelConfig : IValidatable
 public sealed record ClassifierAugmentConfig : IValidatable
 {
     /// <summary>Shift every training image by a random whole number of pixels in [-max_shift, max_shift] per axis (0 = off); the uncovered border is background (-1).</summary>
+    [ValueRange(0, 16384)]
     public int MaxShift { get; init; } = 2;
     /// <summary>Label smoothing of the cross-entropy (0 = plain cross-entropy).</summary>
+    [ValueRange(0, 1, MaxExclusive = true)]
     public double LabelSmoothing { get; init; } = 0.0;
 
     public void Validate()

@@ -19,9 +19,16 @@ namespace ResGen.Evaluation;
 /// <param name="Bf16">Train in bfloat16 (the network's copy in bf16, float32 master weights; the twin: autocast).</param>
 public sealed record PerfSettings(IReadOnlyList<int> Batches, int Steps = 16, float Guidance = 0.75f, int Repeats = 3, int TrainBatch = 128, int TrainSteps = 5, bool Bf16 = false)
 {
+    /// <summary>The largest batch timed: far beyond any memory, so a larger one is a typing mistake.</summary>
+    public const int MaxBatch = 65536;
+
     public void Validate()
     {
-        if (Batches.Count == 0 || Batches.Any(b => b < 1)) throw new UserErrorException("the sampling batches must be at least 1.");
+        if (Batches.Count == 0 || Batches.Any(b => b is < 1 or > MaxBatch)) throw new UserErrorException($"the sampling batches must lie in 1..{MaxBatch}, got {string.Join(", ", Batches)}.");
+        if (TrainBatch > MaxBatch) throw new UserErrorException($"the training batch must be at most {MaxBatch}, got {TrainBatch}.");
+        if (Steps > 100_000 || Repeats > 1000 || TrainSteps > 10_000)
+            throw new UserErrorException($"steps, repeats and timed training steps must be at most 100000, 1000 and 10000, got {Steps}, {Repeats} and {TrainSteps}.");
+        if (Guidance > 100) throw new UserErrorException($"the guidance scale must be at most 100, got {Guidance}.");
         if (Steps < 1) throw new UserErrorException($"steps must be at least 1, got {Steps}.");
         if (!(Guidance >= 0) || float.IsInfinity(Guidance)) throw new UserErrorException($"the guidance scale must be finite and >= 0, got {Guidance}.");
         if (Repeats < 1) throw new UserErrorException($"repeats must be at least 1, got {Repeats}.");

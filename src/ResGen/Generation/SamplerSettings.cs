@@ -52,6 +52,7 @@ public sealed record SamplerSettings
 
     public void Validate()
     {
+        const int MaxSteps = 100_000;
         if (Steps < 1) throw new UserErrorException($"steps must be at least 1, got {Steps}.");
         if (Guidance < 0 || float.IsNaN(Guidance)) throw new UserErrorException($"guidance scale must be >= 0, got {Guidance}.");
         if (GuidanceSchedule is not ("constant" or "linear"))
@@ -65,9 +66,13 @@ public sealed record SamplerSettings
         MaskSchedule.Check(Schedule);
         if (!(TokenTemperature > 0) || float.IsInfinity(TokenTemperature)) throw new UserErrorException($"token temperature must be positive and finite, got {TokenTemperature}.");
         if (TopK < 0) throw new UserErrorException($"top-k must be >= 0 (0 = off), got {TopK}.");
-        if (float.IsInfinity(Guidance)) throw new UserErrorException($"guidance scale must be finite, got {Guidance}.");
-        if (float.IsInfinity(Temperature)) throw new UserErrorException($"temperature must be finite, got {Temperature}.");
-        if (float.IsInfinity(DrawScale)) throw new UserErrorException($"draw scale must be finite, got {DrawScale}.");
+        // sane maxima (beyond them the output is noise), which also keep every value finite
+        if (Steps > MaxSteps) throw new UserErrorException($"steps must be at most {MaxSteps}, got {Steps}.");
+        if (!(Guidance <= 100)) throw new UserErrorException($"guidance scale must be at most 100, got {Guidance}.");
+        if (!(Temperature <= 100)) throw new UserErrorException($"temperature must be at most 100, got {Temperature}.");
+        if (!(DrawScale <= 10)) throw new UserErrorException($"draw scale must be at most 10, got {DrawScale}.");
+        if (!(TokenTemperature <= 100)) throw new UserErrorException($"token temperature must be at most 100, got {TokenTemperature}.");
+        if (TopK > 1 << 20) throw new UserErrorException($"top-k must be at most {1 << 20}, got {TopK}.");
     }
 
     /// <summary>Guidance scale at step t (1-based) given the share of tokens revealed before it.</summary>

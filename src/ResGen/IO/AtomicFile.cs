@@ -12,27 +12,46 @@ public static class AtomicFile
     /// If <paramref name="write"/> throws, the temporary file is removed and the destination is
     /// left untouched.
     /// </summary>
+    /// <remarks>
+    /// The destination must be a regular file or missing (<see cref="OutputPath.Check"/>): a device,
+    /// FIFO, socket, folder or symbolic link is refused before anything is written and looked at again
+    /// just before the rename, so that the rename never replaces what is not a file of ours.
+    /// </remarks>
     /// <param name="path">Destination file path.</param>
     /// <param name="write">Callback that writes the whole content to the given stream.</param>
     public static void Write(string path, Action<Stream> write)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(write);
 
-        string fullPath = Path.GetFullPath(path);
+        string fullPath = OutputPath.Check(path, "the output");
         string directory = Path.GetDirectoryName(fullPath)
-            ?? throw new ArgumentException($"Path '{path}' has no parent folder.", nameof(path));
-        Directory.CreateDirectory(directory);
+            ?? throw new UserErrorException($"the output '{path}' has no parent folder; give a file name.");
+        Named(path, () => Directory.CreateDirectory(directory));
 
         string temp = WriteTemporary(fullPath, write);
         try
         {
-            File.Move(temp, fullPath, overwrite: true);
+            OutputPath.Check(path, "the output");
+            Named(path, () => File.Move(temp, fullPath, overwrite: true));
         }
         catch
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>Runs a file-system step whose errors become one sentence naming <paramref name="path"/>.</summary>
+    private static void Named(string path, Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException($"cannot write '{path}': {e.Message.TrimEnd('.')}.", e);
         }
     }
 
@@ -42,7 +61,9 @@ public static class AtomicFile
         string temp = Path.Combine(Path.GetDirectoryName(final)!, $".{Path.GetFileName(final)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            FileStream? opened = null;
+            Named(final, () => opened = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
+            using var stream = opened!;
             write(stream);
             stream.Flush(flushToDisk: true);
         }
@@ -78,12 +99,13 @@ public static class AtomicFile
     {
         ArgumentNullException.ThrowIfNull(files);
         delete ??= [];
-        var finals = files.Select(f => Path.GetFullPath(f.Path)).Concat(delete.Select(Path.GetFullPath)).ToList();
+        // every file replaced or deleted must be a regular file or missing (OutputPath's rule)
+        var finals = files.Select(f => f.Path).Concat(delete).Select(p => OutputPath.Check(p, "the output")).ToList();
         if (finals.Count == 0) return;
         string directory = Path.GetDirectoryName(finals[0]) ?? throw new ArgumentException("a destination has no parent folder.", nameof(files));
         if (finals.Any(f => Path.GetDirectoryName(f) != directory))
             throw new ArgumentException("all files of a group must be in one folder.", nameof(files));
-        Directory.CreateDirectory(directory);
+        Named(directory, () => Directory.CreateDirectory(directory));
 
         var temps = new List<(string Temp, string Final)>();
         try

@@ -1,3 +1,4 @@
+using ResGen.Config;
 namespace ResGen.Tokens;
 
 /// <summary>
@@ -8,14 +9,19 @@ namespace ResGen.Tokens;
 public sealed record ImageTokenizerConfig
 {
     /// <summary>Side of the (square) input image in pixels.</summary>
+    [ValueRange(2, 16384)]
     public int ImageSize { get; init; } = 28;
     /// <summary>Colour channels of the input (1 = grey, 3 = RGB).</summary>
+    [ValueRange(1, 64)]
     public int Channels { get; init; } = 1;
     /// <summary>Spatial reduction factor, a power of two: 28 px / 4 = a 7×7 grid.</summary>
+    [ValueRange(1, 1024)]
     public int Downsample { get; init; } = 4;
     /// <summary>Feature channels at each resolution, finest first; log2(downsample)+1 entries.</summary>
+    [ValueRange(1, 65536)]
     public int[] HiddenChannels { get; init; } = [32, 64, 128];
     /// <summary>Residual blocks at each resolution, in the encoder and in the decoder.</summary>
+    [ValueRange(0, 64)]
     public int ResBlocks { get; init; } = 1;
 
     /// <summary>Positions per side of the latent grid.</summary>

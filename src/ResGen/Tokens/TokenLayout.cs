@@ -28,14 +28,20 @@ public sealed record TokenLayout
     [JsonIgnore]
     public int Positions => GridHeight * GridWidth;
 
+    /// <summary>The most token positions a layout may have.</summary>
+    public const int MaxPositions = 65536;
+
     public void Validate()
     {
         if (GridHeight < 1 || GridWidth < 1) throw new UserErrorException($"grid must be at least 1×1, got {GridHeight}×{GridWidth}.");
         if (Layout == PositionLayout.Sequence && GridHeight != 1)
             throw new UserErrorException($"a sequence layout has grid_height 1 (its length is grid_width), got {GridHeight}.");
-        if (Depth < 1) throw new UserErrorException($"depth must be at least 1, got {Depth}.");
-        if (CodebookSize < 2) throw new UserErrorException($"codebook_size must be at least 2, got {CodebookSize}.");
-        if (CodeDim < 1) throw new UserErrorException($"code_dim must be at least 1, got {CodeDim}.");
+        // maxima far above any model here (and those of RvqConfig), so that a typing mistake is refused before allocation
+        if ((long)GridHeight * GridWidth > MaxPositions)
+            throw new UserErrorException($"a grid of {GridHeight}×{GridWidth} has more than {MaxPositions} positions.");
+        if (Depth is < 1 or > 64) throw new UserErrorException($"depth must be in 1..64, got {Depth}.");
+        if (CodebookSize is < 2 or > 65536) throw new UserErrorException($"codebook_size must be in 2..65536, got {CodebookSize}.");
+        if (CodeDim is < 1 or > 65536) throw new UserErrorException($"code_dim must be in 1..65536, got {CodeDim}.");
     }
 
     /// <summary>Throws when a quantizer's codebooks do not fit this layout.</summary>

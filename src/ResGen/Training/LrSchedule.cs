@@ -22,15 +22,19 @@ public sealed record LrSchedule : IValidatable
     public LrScheduleKind Kind { get; init; } = LrScheduleKind.Cosine;
 
     /// <summary>Learning rate at the end of warm-up.</summary>
+    [ValueRange(0, 10, MinExclusive = true)]
     public double PeakLr { get; init; } = 3e-4;
 
     /// <summary>Steps of linear warm-up; 0 starts at the peak.</summary>
+    [ValueRange(0, 1e12)]
     public long WarmupSteps { get; init; }
 
     /// <summary>Step at which the cosine reaches <see cref="MinLr"/>; later steps stay there. Ignored for constant.</summary>
+    [ValueRange(0, 1e12)]
     public long TotalSteps { get; init; } = 10_000;
 
     /// <summary>Floor of the cosine decay.</summary>
+    [ValueRange(0, 10)]
     public double MinLr { get; init; }
 
     /// <summary>A cosine schedule.</summary>

@@ -6,28 +6,40 @@ namespace ResGen.Training;
 public sealed record TrainSettings : IValidatable
 {
     /// <summary>Optimizer steps in the whole run.</summary>
+    [ValueRange(1, 1e12)]
     public long Steps { get; init; } = 2000;
     /// <summary>Examples per step.</summary>
+    [ValueRange(1, 1 << 20)]
     public int BatchSize { get; init; } = 128;
     /// <summary>Peak learning rate (AdamW).</summary>
+    [ValueRange(0, 10, MinExclusive = true)]
     public double Lr { get; init; } = 1e-3;
     /// <summary>Steps of linear warm-up before the cosine decay.</summary>
+    [ValueRange(0, 1e12)]
     public long WarmupSteps { get; init; } = 100;
     /// <summary>Learning rate at the end of the cosine decay.</summary>
+    [ValueRange(0, 10)]
     public double MinLr { get; init; } = 1e-5;
     /// <summary>Decoupled weight decay on weight matrices.</summary>
+    [ValueRange(0, 10)]
     public double WeightDecay { get; init; } = 0.0;
     /// <summary>Clip the global gradient norm to this value (0 = no clipping).</summary>
+    [ValueRange(0, 1e6)]
     public double GradClip { get; init; } = 1.0;
     /// <summary>Decay of the exponential moving average of the weights (0 = no EMA).</summary>
+    [ValueRange(0, 1, MaxExclusive = true)]
     public double EmaDecay { get; init; } = 0.0;
     /// <summary>Steps between log lines.</summary>
+    [ValueRange(1, int.MaxValue)]
     public int LogEvery { get; init; } = 50;
     /// <summary>Steps between evaluations (0 = only at the end).</summary>
+    [ValueRange(0, int.MaxValue)]
     public int EvalEvery { get; init; } = 500;
     /// <summary>Steps between checkpoints (0 = only at the end).</summary>
+    [ValueRange(0, int.MaxValue)]
     public int CheckpointEvery { get; init; } = 500;
     /// <summary>Seed of every random choice in the run (batches, masks, dropout).</summary>
+    [ValueRange(long.MinValue, long.MaxValue)]
     public long Seed { get; init; } = 0;
     /// <summary>
     /// Image training (tokenizer, classifier): mirror each picture left-right with probability 1/2,

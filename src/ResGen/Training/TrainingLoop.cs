@@ -46,6 +46,7 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
     {
         settings.Validate();
         Directory.CreateDirectory(runDirectory);
+        using var exclusive = RunFolderLock.Take(runDirectory);   // one writer per run folder; RemoveStale relies on it
         AtomicFile.RemoveStale(runDirectory);
         using var opt = new FlatAdamW(module, new FlatAdamWOptions { LearningRate = settings.Lr, WeightDecay = settings.WeightDecay });
         using var ema = settings.EmaDecay > 0 ? new Ema(module, opt, settings.EmaDecay, warmup: true) : null;
@@ -66,6 +67,9 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
         Tensor? gradSum = null;
         long sinceLog = 0;
         IReadOnlyList<Metric> lastEval = [];
+        using var watch = new NonFiniteWatch(start, Device);
+        long saved = resume ? start : 0;
+        string Kept() => saved > 0 ? $"the last good checkpoint {LastPath} (step {saved}) is kept" : "no checkpoint had been written yet";
 
         for (long step = start + 1; step <= settings.Steps; step++)
         {
@@ -80,6 +84,7 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
                 var norm = settings.GradClip > 0 ? opt.ClipGradNorm(settings.GradClip) : opt.GradNorm();
                 opt.Step(lr);
                 ema?.Update();
+                watch.Observe(loss.Loss, norm);
                 using (torch.no_grad())
                 {
                     Accumulate(sums, "loss", loss.Loss);
@@ -102,6 +107,7 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
                 metrics.Add(Metric.Scientific("lr", lr));
                 if (ExtraMetrics is not null) metrics.AddRange(ExtraMetrics());
                 line = log.Write(step, metrics);
+                watch.Check(Kept(), lr);
                 foreach (var t in sums.Values) t.zero_();
                 gradSum!.zero_();
                 sinceLog = 0;
@@ -113,7 +119,12 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
             }
             bool stop = Stop.IsCancellationRequested && !last;
             if ((settings.CheckpointEvery > 0 && step % settings.CheckpointEvery == 0) || last || stop)
-                Save(step, opt, ema);
+            {
+                // nothing non-finite is ever saved: the last good checkpoint stays as it is
+                watch.Check(Kept(), lr);
+                Save(step, opt, ema, Kept());
+                saved = step;
+            }
             Progress?.Report(new TrainProgress(step, settings.Steps, line));
             if (stop)
             {
@@ -139,8 +150,14 @@ public sealed class TrainingLoop<TConfig>(nn.Module module, string kind, TConfig
         finally { module.train(); }
     }
 
-    void Save(long step, FlatAdamW opt, Ema? ema)
+    void Save(long step, FlatAdamW opt, Ema? ema, string kept)
     {
+        // checked before either file is replaced, so that a diverged run leaves the last good pair
+        using (torch.NewDisposeScope())
+        {
+            NonFiniteWatch.CheckWeights(module.state_dict(), step, kept);
+            if (ema is not null) NonFiniteWatch.CheckWeights(ema.StateDict(), step, kept);
+        }
         using (var state = TrainingState.Capture(step, opt, ema, settings.Seed, includeRng: false))
             Checkpoint.Save(LastPath, module, kind, config, step, state);
         using var swap = ema?.SwapIn();

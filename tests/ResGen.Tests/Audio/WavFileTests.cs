@@ -95,4 +95,37 @@ public sealed class WavFileTests
         WavFile.Write(dir.File("second.wav"), new MonoAudio(Sine(440, 16_000, 16_000), 16_000));
         Assert.Contains("at most 0.5 s", Assert.Throws<UserErrorException>(() => WavFile.Read(dir.File("second.wav"), maxSeconds: 0.5)).Message);
     }
+
+    [Fact]
+    public void AFileShorterThanItsHeaderIsTruncated()
+    {
+        using var dir = new TempDirectory();
+        var good = WavFile.Encode(new MonoAudio(Sine(440, 16_000, 16_000), 16_000));
+        // header says 32 000 bytes of audio, the file holds a quarter of them
+        File.WriteAllBytes(dir.File("cut.wav"), good[..(44 + 8000)]);
+        var e = Assert.Throws<UserErrorException>(() => WavFile.Read(dir.File("cut.wav")));
+        Assert.Contains("truncated", e.Message);
+        Assert.Contains("32,000", e.Message);
+
+        // a huge header over a tiny file: the same sentence, not a 74,565 s duration
+        var huge = good[..(44 + 200)];
+        BitConverter.TryWriteBytes(huge.AsSpan(40, 4), 0x7FFF_FFF0);
+        File.WriteAllBytes(dir.File("huge.wav"), huge);
+        Assert.Contains("truncated", Assert.Throws<UserErrorException>(() => WavFile.Read(dir.File("huge.wav"))).Message);
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "infinite")]
+    [InlineData(float.NegativeInfinity, "infinite")]
+    public void NonFiniteSamplesAreRefused(float value, string word)
+    {
+        using var dir = new TempDirectory();
+        var samples = Sine(1000, 16_000, 1600);
+        samples[800] = value;
+        WriteWith(dir.File("f.wav"), WaveFormat.CreateIeeeFloatWaveFormat(16_000, 1), samples);
+        var e = Assert.Throws<UserErrorException>(() => WavFile.Read(dir.File("f.wav")));
+        Assert.Contains(word, e.Message);
+        Assert.Contains("0.050 s", e.Message);
+    }
 }

@@ -31,7 +31,10 @@ public sealed class TtsCliTests
     [InlineData("8000 Hz", "8khz")]
     [InlineData("silent", "silent")]
     [InlineData("0.3 s", "short")]
-    [InlineData("text to speak is empty", "ok", "")]
+    [InlineData("--text is empty", "ok", "")]
+    [InlineData("--prompt-text is empty", "ok", "Hello there.", "--prompt-text", "")]
+    [InlineData("--prompt-text '😀 😀' has no letters", "ok", "Hello there.", "--prompt-text", "😀 😀")]
+    [InlineData("--prompt-text has 50000 characters", "ok", "Hello there.", "--prompt-text", "LONG")]
     [InlineData("no letters", "ok", "😀 😀")]
     [InlineData("Latin alphabet", "ok", "日本語のテキスト")]
     [InlineData("--text has 480 characters", "ok", "LONG")]
@@ -59,11 +62,12 @@ public sealed class TtsCliTests
         if (prompt == "empty") File.WriteAllBytes(wav, []);
         if (prompt == "text") File.WriteAllText(wav, "these are my notes, not audio\n");
         if (text == "LONG") text = string.Concat(Enumerable.Repeat("Say this again. ", 30));
-        var args = new List<string> { "tts", "--text", text, "--prompt", wav, "--prompt-text", "A voice to copy." };
+        var args = new List<string> { "tts", "--text", text, "--prompt", wav };
+        if (!extra.Contains("--prompt-text")) args.AddRange(["--prompt-text", "A voice to copy."]);
         if (!extra.Contains("--out")) args.AddRange(["--out", dir.File("out.wav")]);
         // the default model may not be shipped yet: these errors must come before it is read
         if (!extra.Contains("--model")) args.AddRange(["--model", dir.File("no-model")]);
-        args.AddRange(extra.Select(a => a == "{DIR}" ? dir.Path : a));
+        args.AddRange(extra.Select(a => a == "{DIR}" ? dir.Path : a == "LONG" ? string.Concat(Enumerable.Repeat("Hello. ", 50_000 / 7)) + "Hi. Hi" : a));
         var (code, _, err) = Repo.Resgen([.. args]);
         var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.True(code == CliApp.UserError, $"exit {code}: {err}");

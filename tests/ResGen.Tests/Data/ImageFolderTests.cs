@@ -68,6 +68,25 @@ public sealed class ImageFolderTests : IDisposable
     }
 
     [Fact]
+    public void ALinkLoopCountsEveryPictureOnceAndALinkedFolderOnce()
+    {
+        string root = _dir.File("linked");
+        Save(Path.Combine(root, "cat", "a.png"), 8, 8, (_, _) => SKColors.Red);
+        Save(Path.Combine(root, "cat", "deep", "b.png"), 8, 8, (_, _) => SKColors.Blue);
+        // a loop back to the class folder, a loop to the data root, and a second way into "deep"
+        Directory.CreateSymbolicLink(Path.Combine(root, "cat", "deep", "again"), Path.Combine(root, "cat"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "cat", "up"), root);
+        Directory.CreateSymbolicLink(Path.Combine(root, "cat", "deep2"), Path.Combine(root, "cat", "deep"));
+        // a folder outside the data, linked in: followed (once)
+        Save(_dir.File("elsewhere/c.png"), 8, 8, (_, _) => SKColors.Green);
+        Directory.CreateSymbolicLink(Path.Combine(root, "cat", "more"), _dir.File("elsewhere"));
+
+        var folder = ImageFolder.Scan(root);
+        Assert.Equal(["cat"], folder.ClassNames);
+        Assert.Equal(["a.png", "b.png", "c.png"], folder.Files.Select(f => Path.GetFileName(f.Path)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void DecodingCropsTheCentreCompositesOnWhiteAndReadsEveryFormat()
     {
         string root = Tree();

@@ -59,10 +59,10 @@ public static class SpeechCorpusBuilder
     {
         options.Validate();
         var clock = Stopwatch.StartNew();
+        OutputFolder.Prepare(outDir);   // the output first: a device or FIFO given as the folder is refused before anything else
         speakers ??= SpeakerPlan.Create(options.TrainSpeakers, options.HeldOutSpeakers, options.Seed);
         SpeechEngines.CheckInstalled(speakers);
         var phonemizer = Phonemizer.Shared;
-        OutputFolder.Prepare(outDir);
         using var exclusive = Lock(outDir);
 
         pool ??= SentencePool.Load();

@@ -15,18 +15,24 @@ public sealed record SpeakerEncoderConfig : IValidatable
 {
     public MelConfig Mel { get; init; } = new();
     /// <summary>Channels of the 1-D convolutions over mel frames.</summary>
+    [ValueRange(8, 65536)]
     public int Channels { get; init; } = 128;
     /// <summary>Convolution blocks (kernel 5; the dilation doubles each block).</summary>
+    [ValueRange(1, 1024)]
     public int Layers { get; init; } = 4;
     /// <summary>Size of the speaker embedding (unit length).</summary>
+    [ValueRange(2, 65536)]
     public int EmbeddingDim { get; init; } = 64;
     /// <summary>Training speakers (set from the corpus).</summary>
     [Derived("the corpus the encoder is trained on")]
     public int Speakers { get; init; }
     /// <summary>Additive-margin softmax: cosine scale and margin.</summary>
+    [ValueRange(0, 1000, MinExclusive = true)]
     public float Scale { get; init; } = 15f;
+    [ValueRange(0, 1, MaxExclusive = true)]
     public float Margin { get; init; } = 0.2f;
     /// <summary>Mel frames per training crop (2 s at 80 frames per second).</summary>
+    [ValueRange(8, 1 << 20)]
     public int CropFrames { get; init; } = 160;
     public TrainSettings Train { get; init; } = new() { Steps = 3000, BatchSize = 32, Lr = 2e-3, WarmupSteps = 100, EmaDecay = 0, WeightDecay = 0 };
 

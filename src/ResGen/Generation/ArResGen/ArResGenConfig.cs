@@ -1,11 +1,14 @@
+using ResGen.Config;
 namespace ResGen.Generation.ArResGen;
 
 /// <summary>Shape of AR-ResGen: a causal transformer over positions with ResGen's mixture head.</summary>
 public sealed record ArResGenModelConfig : TransformerModelConfig
 {
     /// <summary>Mixture components of the output distribution over a position's summed embedding.</summary>
+    [ValueRange(1, 4096)]
     public int MixtureComponents { get; init; } = 16;
     /// <summary>Rank of the low-rank output projection that produces the mixture parameters.</summary>
+    [ValueRange(1, 65536)]
     public int HeadRank { get; init; } = 64;
 
     public override void Validate()

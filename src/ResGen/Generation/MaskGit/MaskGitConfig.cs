@@ -1,9 +1,11 @@
+using ResGen.Config;
 namespace ResGen.Generation.MaskGit;
 
 /// <summary>Shape of the token-wise masked model: ResGen's transformer with one softmax per depth instead of the mixture head.</summary>
 public sealed record MaskGitModelConfig : TransformerModelConfig
 {
     /// <summary>Rank of the low-rank output projection (width → rank → D·K logits).</summary>
+    [ValueRange(1, 65536)]
     public int HeadRank { get; init; } = 64;
     /// <summary>Mask schedule γ shared by training and sampling: cosine, linear, square, cubic, sqrt.</summary>
     public string Schedule { get; init; } = "cosine";

@@ -1,3 +1,4 @@
+using ResGen.Config;
 namespace ResGen.Generation.RqTransformer;
 
 /// <summary>
@@ -8,6 +9,7 @@ namespace ResGen.Generation.RqTransformer;
 public sealed record RqTransformerModelConfig : TransformerModelConfig
 {
     /// <summary>Blocks of the depth transformer.</summary>
+    [ValueRange(1, 1024)]
     public int DepthLayers { get; init; } = 1;
 
     public RqTransformerModelConfig() => Layers = 3;

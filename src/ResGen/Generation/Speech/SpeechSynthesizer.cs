@@ -92,20 +92,32 @@ public sealed class SpeechSynthesizer
     /// <summary>The phoneme ids of <paramref name="text"/> (espeak-ng, the corpus' voice); text with nothing to speak is one sentence.</summary>
     public int[] Phonemize(string text) => Phonemize(text, Vocabulary);
 
-    /// <summary>The ids in <paramref name="vocabulary"/> of the phonemes of <paramref name="text"/>; text with nothing to speak, or with sounds outside the table, is one sentence.</summary>
-    public static int[] Phonemize(string text, PhonemeVocabulary vocabulary) => vocabulary.Encode(PhonemeSymbols(text, vocabulary));
+    /// <summary>Texts longer than this are refused before phonemizing (one or two sentences; the shipped model reads about 12 s in all).</summary>
+    public const int MaxTextCharacters = 400;
 
-    /// <summary>The phoneme symbols of <paramref name="text"/>, checked as <see cref="Phonemize(string, PhonemeVocabulary)"/> checks them.</summary>
-    static string[] PhonemeSymbols(string text, PhonemeVocabulary vocabulary)
+    /// <summary>
+    /// The ids in <paramref name="vocabulary"/> of the phonemes of <paramref name="text"/>; text that is
+    /// empty, longer than <see cref="MaxTextCharacters"/>, with nothing to speak, or with sounds outside
+    /// the table, is one sentence naming <paramref name="what"/> (e.g. "--prompt-text").
+    /// </summary>
+    public static int[] Phonemize(string text, PhonemeVocabulary vocabulary, string what = "the text") => vocabulary.Encode(PhonemeSymbols(text, vocabulary, what));
+
+    /// <summary>The phoneme symbols of <paramref name="text"/>, checked as <see cref="Phonemize(string, PhonemeVocabulary, string)"/> checks them.</summary>
+    static string[] PhonemeSymbols(string text, PhonemeVocabulary vocabulary, string what = "the text")
     {
         ArgumentNullException.ThrowIfNull(text);
+        // one limit and one wording for every text input, checked before espeak-ng sees it (50,000 characters hung)
+        if (text.Trim().Length == 0) throw new UserErrorException($"{what} is empty; give the words to speak.");
+        if (text.Length > MaxTextCharacters)
+            throw new UserErrorException($"{what} has {text.Length} characters; give at most {MaxTextCharacters} (one or two sentences).");
+        if (!text.Any(char.IsLetter)) throw new UserErrorException($"{what} '{Shorten(text)}' has no letters to speak.");
         var foreign = text.Where(c => char.IsLetter(c) && !IsLatin(c)).Distinct().Take(3).ToArray();
         if (foreign.Length > 0)
-            throw new UserErrorException($"the text '{Shorten(text)}' has letters outside the Latin alphabet ({string.Join(" ", foreign)}); the model speaks English.");
+            throw new UserErrorException($"{what} '{Shorten(text)}' has letters outside the Latin alphabet ({string.Join(" ", foreign)}); the model speaks English.");
         var symbols = Phonemizer.Shared.Phonemize(text);
         var unknown = symbols.Where(s => !vocabulary.Contains(s)).Distinct().ToList();
         if (unknown.Count > 0)
-            throw new UserErrorException($"the text '{Shorten(text)}' gives phonemes the model never learned ({string.Join(" ", unknown)}); write it in plain English words.");
+            throw new UserErrorException($"{what} '{Shorten(text)}' gives phonemes the model never learned ({string.Join(" ", unknown)}); write it in plain English words.");
         return symbols;
     }
 
@@ -133,7 +145,7 @@ public sealed class SpeechSynthesizer
     /// </summary>
     public SpeechPrompt PromptFromSpeech(MonoAudio speech, string text)
     {
-        var symbols = PhonemeSymbols(text, Vocabulary);
+        var symbols = PhonemeSymbols(text, Vocabulary, "the prompt's text");
         var prompt = PromptFromSpeech(speech, Vocabulary.Encode(symbols));
         if (Durations is null) return prompt;
         return prompt with { Starts = PhonemeAligner.AlignPositions(text, symbols, speech, Tokenizer.PositionRate, prompt.Positions) };

@@ -17,6 +17,7 @@ public sealed record SpeechTokenizerConfig : IValidatable
     public RvqConfig Rvq { get; init; } = new() { Depth = 32, CodebookSize = 128, CodeDim = 32, DeadCodeThreshold = 0.25f };
     public TrainSettings Train { get; init; } = new() { BatchSize = 16 };
     /// <summary>Mel frames of each training crop (a multiple of model.downsample): 192 = 2.4 s at 80 frames per second.</summary>
+    [ValueRange(1, 1 << 20)]
     public int CropFrames { get; init; } = 192;
 
     public void Validate()

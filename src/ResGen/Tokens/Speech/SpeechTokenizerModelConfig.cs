@@ -1,3 +1,4 @@
+using ResGen.Config;
 namespace ResGen.Tokens.Speech;
 
 /// <summary>
@@ -9,10 +10,13 @@ namespace ResGen.Tokens.Speech;
 public sealed record SpeechTokenizerModelConfig
 {
     /// <summary>Temporal reduction factor, a power of two: one latent position per this many mel frames.</summary>
+    [ValueRange(1, 1024)]
     public int Downsample { get; init; } = 8;
     /// <summary>Feature channels at each time resolution, finest first; log2(downsample)+1 entries.</summary>
+    [ValueRange(1, 65536)]
     public int[] HiddenChannels { get; init; } = [64, 96, 128, 192];
     /// <summary>Residual blocks at each resolution, in the encoder and in the decoder; block b dilates its first convolution by 3^b.</summary>
+    [ValueRange(0, 64)]
     public int ResBlocks { get; init; } = 2;
 
     /// <summary>Stride-2 stages between the finest and the coarsest resolution.</summary>

@@ -12,6 +12,19 @@ namespace ResGen.Tests.Generation.Speech;
 [Collection(TorchCollection.Name)]
 public sealed class SpeechSynthesizerTests
 {
+    [Theory]
+    [InlineData("", "--prompt-text is empty")]
+    [InlineData("   ", "--prompt-text is empty")]
+    [InlineData("😀 😀", "--prompt-text '😀 😀' has no letters")]
+    [InlineData("LONG", "--prompt-text has 50000 characters; give at most 400")]
+    public void EveryTextInputHasOneLimitAndNamesItsOption(string text, string message)
+    {
+        if (text == "LONG") text = new string('a', 50_000);
+        // refused before espeak-ng sees it (50,000 characters used to hang there)
+        var e = Assert.Throws<UserErrorException>(() => SpeechSynthesizer.Phonemize(text, PhonemeVocabulary.Default, "--prompt-text"));
+        Assert.StartsWith(message, e.Message);
+    }
+
     [Fact]
     public void TargetLengthFollowsThePromptsSpeakingRate()
     {
