@@ -127,7 +127,7 @@ public static class TokenizerCommands
         data.AddTo(cmd);
         cmd.SetAction(pr =>
         {
-            ResGen.IO.OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(pr.GetValue(output)!))!);
+            ResGen.IO.OutputFolder.PrepareFile(pr.GetValue(output)!, "--out");
             var dev = CommonOptions.Setup(pr.GetValue(device)!, pr.GetValue(threads));
             string ckpt = pr.GetValue(checkpoint)!;
             if (IsSpeech(ckpt, pr.GetValue(data.Data)))

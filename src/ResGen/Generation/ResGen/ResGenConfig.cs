@@ -4,6 +4,7 @@ namespace ResGen.Generation;
 public sealed record ResGenModelConfig : TransformerModelConfig
 {
     /// <summary>Mixture components of the output distribution over the masked embedding sum.</summary>
+    [Config.ValueRange(1, 4096)]
     public int MixtureComponents { get; init; } = 16;
     /// <summary>
     /// The mixture head: <c>low_rank</c> (the default: every component's logit, mean and scale from a
@@ -12,6 +13,7 @@ public sealed record ResGenModelConfig : TransformerModelConfig
     /// </summary>
     public MixtureHeadKind Head { get; init; } = MixtureHeadKind.LowRank;
     /// <summary>Rank of the low-rank output projection that produces the mixture parameters.</summary>
+    [Config.ValueRange(1, 65536)]
     public int HeadRank { get; init; } = 64;
     /// <summary>Mask schedule γ shared by training and sampling: cosine, linear, square, cubic, sqrt.</summary>
     public string Schedule { get; init; } = "cosine";
@@ -21,12 +23,14 @@ public sealed record ResGenModelConfig : TransformerModelConfig
     /// speech) need it: see <see cref="DepthMasking"/>. Validation and `eval tts`'s text check score with
     /// the same mixture, so their NLLs compare only between runs of the same share.
     /// </summary>
+    [Config.ValueRange(0, 1)]
     public double WholePositionShare { get; init; }
     /// <summary>
     /// Share of the prompted training examples (text-to-speech) given in the sampler's start state: every
     /// position after the prompt wholly masked, so that the prompt is the only voice the model can read
     /// (random masks leave it the target's own coarse tokens). 0 by default (not in the paper).
     /// </summary>
+    [Config.ValueRange(0, 1)]
     public double StartStateShare { get; init; }
     /// <summary>
     /// Adds to every block's adaLN vector a projection of the mean input of the wholly visible positions
