@@ -131,7 +131,8 @@ public sealed class LinePlotTests : IDisposable
         string path = temp.File("out/plot.png");
         Directory.CreateDirectory(path); // a folder where the picture should go
 
-        Assert.ThrowsAny<IOException>(() => Sample().Save(path));
+        var e = Assert.Throws<UserErrorException>(() => Sample().Save(path));      // refused before anything is written
+        Assert.Contains("is a folder", e.Message);
 
         Assert.Empty(Directory.GetFiles(temp.File("out")));
         Assert.Empty(Directory.GetFileSystemEntries(path));
