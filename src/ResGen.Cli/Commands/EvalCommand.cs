@@ -46,6 +46,7 @@ public static class EvalCommand
             OutputFolder.Prepare(dir);
             int n = pr.GetValue(count);
             if (n < 1) throw new UserErrorException($"--count must be at least 1, got {n}.");
+            if (pr.GetValue(consistent) && !pr.GetValue(byDepth)) throw new UserErrorException("--consistent-tokens chooses the tokens --nll-by-depth scores; give both or neither.");
             long budgetBytes = MemoryProbe.ParseSize(pr.GetValue(budget)!);
             var loaded = g.Load(pr);
             if (pr.GetValue(byDepth) && loaded.Sampling.Generator is not ResGenModel)

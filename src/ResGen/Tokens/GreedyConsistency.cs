@@ -43,7 +43,6 @@ public static class GreedyConsistency
         var current = original.clone();
         long positions = current.shape[0];
         int rounds = 0;
-        long changed = 0;
         // a position that re-encodes to itself is a fixed point for good: each round works on the others only
         var active = torch.arange(positions, dtype: ScalarType.Int64);
         while (rounds < maxRounds && active.shape[0] > 0)
@@ -62,7 +61,6 @@ public static class GreedyConsistency
                 moving.Add(at.masked_select(differ).DetachFromDisposeScope());
             }
             active = moving.Count == 0 ? active.narrow(0, 0, 0) : torch.cat(moving);
-            changed = active.shape[0];
         }
         double share = current.ne(original).to(ScalarType.Float64).mean().item<double>();
         double shift = 0;
@@ -75,7 +73,7 @@ public static class GreedyConsistency
         }
         shift = Math.Sqrt(shift / Math.Max(1, positions * quantizer.CodeDim));
         var result = current.reshape(indices.shape).to(indices.dtype).MoveToOuterDisposeScope();
-        return new ConsistentTokens(result, rounds, share, changed / (double)Math.Max(1, positions), shift);
+        return new ConsistentTokens(result, rounds, share, active.shape[0] / (double)Math.Max(1, positions), shift);
     }
 
     /// <summary>

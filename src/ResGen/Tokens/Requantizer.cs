@@ -68,28 +68,28 @@ public sealed class Requantizer : IDisposable
             var book = quantizer.Codebooks[j];
             var dist = ResidualVectorQuantizer.Distances(r, book, norms[j]);             // [N, K], a fresh tensor
             var (nearest, near) = dist.min(1);                                           // the distance and index in one pass
-            if (inv is not null && drawCodes is not null)
+            if (inv is not null)
             {
-                // log-softmax of −dist/2σ² (shifted by the nearest code's distance, so the nearest scores 0),
-                // a Gumbel-max draw from it, and the drawn code's log-probability
+                // −(dist_k − dist_min)/2σ² in place on the distances (no [N, K] allocations): the log-softmax of
+                // −dist/2σ² up to its normaliser, 0 for the nearest code
                 var logits = dist.sub_(nearest.unsqueeze(1)).mul_(inv).neg_();
-                var gumbel = RandomDraw.Rand([.. logits.shape], drawCodes, logits.device).clamp_min_(1e-20f).log_().neg_().log_().neg_();
-                var drawn = (logits + gumbel).argmax(1);
-                var lp = logits.gather(1, drawn.unsqueeze(1)).squeeze(1) - logits.clamp_min(-80f).exp().sum(1).log();
-                near = drawn;
+                Tensor? picked = null;
+                if (drawCodes is not null)
+                {
+                    // a code drawn from that softmax instead of the nearest (Gumbel-max)
+                    var gumbel = RandomDraw.Rand([.. logits.shape], drawCodes, logits.device).clamp_min_(1e-20f).log_().neg_().log_().neg_();
+                    near = (logits + gumbel).argmax(1);
+                    picked = logits.gather(1, near.unsqueeze(1)).squeeze(1);
+                }
+                // the chosen code's log-probability: its logit − log Σ_k exp(logit_k). Exponents are floored at −80:
+                // exp of −87..−103 gives denormal floats, which this CPU handles some 30 times slower (predicted
+                // variances are small, so most codes land there: the whole re-quantization ran 1.5× longer);
+                // e^−80 per code changes a sum of at least 1 by under 1e−32.
+                var lp = logits.clamp_min_(-80f).exp_().sum(1).log_().neg_();
+                if (picked is not null) lp = lp + picked;
                 logps[j] = lp * redo.to(lp.dtype);
             }
             cols[j] = torch.where(redo, near, idx[.., j]);
-            if (inv is not null && drawCodes is null)
-            {
-                // log-probability of the nearest code under softmax(−dist/2σ²):
-                // −log Σ_k exp(−(dist_k − dist_min)/2σ²), computed in place on the distances (no [N, K] allocations).
-                // Exponents are floored at −80: exp of −87..−103 gives denormal floats, which this CPU handles
-                // some 30 times slower (predicted variances are small, so most codes land there: the whole
-                // re-quantization ran 1.5× longer); e^−80 per code changes a sum of at least 1 by under 1e−32.
-                var lp = dist.sub_(nearest.unsqueeze(1)).mul_(inv).neg_().clamp_min_(-80f).exp_().sum(1).log_().neg_();
-                logps[j] = lp * redo.to(lp.dtype);
-            }
             r = r - book.index_select(0, near) * redo.unsqueeze(1).to(r.dtype);
         }
         var outIdx = torch.stack(cols, 1).reshape([.. lead, depth]).MoveToOuterDisposeScope();
